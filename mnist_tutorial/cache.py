@@ -1,0 +1,136 @@
+"""Training a network once and sharing it between examples through a cache on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from mnist_tutorial.config import TrainConfig
+from mnist_tutorial.data import mnist_loaders, user_cache_dir
+from mnist_tutorial.environment import seed_everything
+from mnist_tutorial.models import MODELS
+from mnist_tutorial.training import Trainer
+
+CACHE_ENV = "MNIST_TUTORIAL_CACHE"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@dataclasses.dataclass
+class TrainedModel:
+    """A trained network, the mean loss of each epoch, and how it was obtained."""
+
+    net: nn.Module
+    losses: list[float]
+    seconds: float  # training time when it was trained (also when loaded from the cache)
+    from_cache: bool
+
+
+def cache_dir() -> Path:
+    """``$MNIST_TUTORIAL_CACHE``, else the per-user cache folder."""
+    folder = os.environ.get(CACHE_ENV)
+    return Path(folder).expanduser().absolute() if folder else user_cache_dir() / "models"
+
+
+def code_fingerprint() -> str:
+    """A hash of this package's source: any change to it invalidates every cached model."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(model_name: str, config: TrainConfig, device: torch.device) -> str:
+    """What decides the trained weights: model, hyperparameters, seed, data subset, code, and
+    the device type and torch version (GPU and CPU arithmetic differ in the last bits)."""
+    description = {
+        "model": model_name,
+        "config": dataclasses.asdict(config),
+        "code": code_fingerprint(),
+        "device": torch.device(device).type,
+        "torch": torch.__version__,
+    }
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+
+
+def train_model(model_name: str, config: TrainConfig, device: torch.device) -> TrainedModel:
+    """Train a fresh ``model_name`` with the assignment's recipe: SGD + momentum, cross-entropy."""
+    seed_everything(config.seed)
+    net = MODELS[model_name]().to(device)
+    train_loader, _ = mnist_loaders(
+        config.batch_size, device, fast=True, subset=config.train_subset, seed=config.seed
+    )
+    optim = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum)
+    trainer = Trainer(net, optim, nn.CrossEntropyLoss(), train_loader)
+    start = time.perf_counter()
+    losses = trainer.train(config.epochs)
+    return TrainedModel(net, losses, time.perf_counter() - start, from_cache=False)
+
+
+def _read(path: Path, key: str, model_name: str, device: torch.device) -> TrainedModel | None:
+    """The cached model at ``path``, or None (with a warning) if it is unusable."""
+    try:
+        saved = torch.load(path, map_location=device, weights_only=True)
+        if saved.get("key") != key:
+            raise ValueError("its cache key does not match this configuration")
+        net = MODELS[model_name]().to(device)
+        net.load_state_dict(saved["state_dict"])
+        losses = [float(x) for x in saved["losses"]]
+        return TrainedModel(net, losses, float(saved["seconds"]), from_cache=True)
+    except Exception as error:  # a bad cache file is never fatal
+        warnings.warn(
+            f"ignoring the cached model {path} ({type(error).__name__}: {error}); retraining",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+def _write_atomically(path: Path, trained: TrainedModel, key: str) -> None:
+    # Write to a temporary file in the same folder, then rename: a reader never sees half a file.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in trained.net.state_dict().items()}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(
+                {
+                    "key": key,
+                    "state_dict": state,
+                    "losses": trained.losses,
+                    "seconds": trained.seconds,
+                },
+                f,
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_or_train(model_name: str, config: TrainConfig, device: torch.device | str) -> TrainedModel:
+    """The trained ``model_name`` ("ConvNet" or "FCNet") for ``config``: from the cache when a
+    matching one is there, else trained now and cached for the next example."""
+    if model_name not in MODELS:
+        raise ValueError(f"unknown model {model_name!r}; expected one of {sorted(MODELS)}")
+    device = torch.device(device)
+    key = cache_key(model_name, config, device)
+    path = cache_dir() / f"{model_name}-{key[:20]}.pt"
+    if path.exists():
+        cached = _read(path, key, model_name, device)
+        if cached is not None:
+            print(f"Loaded the trained {model_name} from the cache ({path.name}).")
+            return cached
+    print(f"Training {model_name} for {config.epochs} epochs on {device.type}...")
+    trained = train_model(model_name, config, device)
+    _write_atomically(path, trained, key)
+    return trained

@@ -1,0 +1,54 @@
+"""Where the code runs: choosing the device, seeding the random generators, CUDA settings."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+DETERMINISTIC_ENV = "MNIST_TUTORIAL_DETERMINISTIC"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's generators (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global generator on purpose
+    torch.manual_seed(seed)
+
+
+def select_device(verbose: bool = True) -> torch.device:
+    """CUDA when available, else the CPU; prints the choice once when ``verbose``."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+        configure_cuda()
+        if verbose:
+            print(f"Using device: cuda ({torch.cuda.get_device_name(device)})")
+    else:
+        device = torch.device("cpu")
+        if verbose:
+            print(f"Using device: cpu ({torch.get_num_threads()} threads)")
+    return device
+
+
+def deterministic_requested() -> bool:
+    """True when ``MNIST_TUTORIAL_DETERMINISTIC`` asks for bit-reproducible GPU runs."""
+    return os.environ.get(DETERMINISTIC_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def configure_cuda(deterministic: bool | None = None) -> None:
+    """Fast GPU defaults, or reproducible ones when ``deterministic`` (default: from the env).
+
+    cuDNN autotuning picks the fastest convolution kernels, which may differ from run to run;
+    deterministic mode turns it off and asks PyTorch for deterministic algorithms instead.
+    On the CPU, training is already reproducible for a given seed.
+    """
+    if deterministic is None:
+        deterministic = deterministic_requested()
+    torch.backends.cudnn.benchmark = not deterministic
+    torch.backends.cudnn.deterministic = deterministic
+    if deterministic:
+        # cuBLAS needs this workspace setting to be deterministic; set it before the first matmul.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(deterministic, warn_only=False)

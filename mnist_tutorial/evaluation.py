@@ -1,0 +1,152 @@
+"""Measuring a trained network: accuracy, predictions, mistakes, confusion matrix, shifts."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterable, Iterator
+
+import torch
+from torch import nn
+
+from mnist_tutorial.models import NUM_CLASSES
+
+
+@contextlib.contextmanager
+def inference_mode(net: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode and no gradients for the block; the net's previous mode is restored after."""
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            yield net
+    finally:
+        net.train(was_training)
+
+
+def _device_of(net: nn.Module) -> torch.device:
+    return next(net.parameters()).device
+
+
+@dataclasses.dataclass(frozen=True)
+class Accuracy:
+    """How many images were classified correctly, out of how many."""
+
+    correct: int
+    total: int
+
+    @property
+    def accuracy(self) -> float:
+        """Percentage of images classified correctly."""
+        return 100.0 * self.correct / self.total
+
+    @property
+    def errors(self) -> int:
+        return self.total - self.correct
+
+
+def evaluate(net: nn.Module, loader: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Accuracy:
+    """Count the correctly classified IMAGES over every batch of ``loader``."""
+    device = _device_of(net)
+    correct = torch.zeros((), dtype=torch.long, device=device)
+    total = 0
+    with inference_mode(net):
+        for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
+            correct += (net(images).argmax(dim=1) == labels).sum()
+            total += len(labels)
+    if total == 0:
+        raise ValueError("the loader yields no images to evaluate")
+    return Accuracy(correct=int(correct), total=total)
+
+
+@dataclasses.dataclass(frozen=True)
+class Predictions:
+    """Every image of a loader with its label and the net's answer, on the CPU, in order."""
+
+    images: torch.Tensor  # (N, 1, 28, 28), normalized as the net saw them
+    labels: torch.Tensor  # (N,)
+    probabilities: torch.Tensor  # (N, 10), softmax of the net's scores
+
+    @property
+    def predicted(self) -> torch.Tensor:
+        return self.probabilities.argmax(dim=1)
+
+    @property
+    def confidence(self) -> torch.Tensor:
+        """The probability the net gave to its own answer."""
+        return self.probabilities.max(dim=1).values
+
+    def misclassified(self) -> torch.Tensor:
+        """Indices of the wrongly classified images, most confident mistakes first."""
+        wrong = (self.predicted != self.labels).nonzero().flatten()
+        order = self.confidence[wrong].argsort(descending=True, stable=True)
+        return wrong[order]
+
+
+def predict(net: nn.Module, loader: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Predictions:
+    """Run ``net`` over ``loader`` and keep images, labels and class probabilities."""
+    device = _device_of(net)
+    images, labels, probabilities = [], [], []
+    with inference_mode(net):
+        for batch, batch_labels in loader:
+            scores = net(batch.to(device))
+            probabilities.append(torch.softmax(scores, dim=1).cpu())
+            images.append(batch.cpu())
+            labels.append(batch_labels.cpu())
+    return Predictions(torch.cat(images), torch.cat(labels), torch.cat(probabilities))
+
+
+def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
+    """Counts (10, 10): row = true digit, column = predicted digit."""
+    flat = labels.long() * NUM_CLASSES + predicted.long()
+    return torch.bincount(flat, minlength=NUM_CLASSES**2).reshape(NUM_CLASSES, NUM_CLASSES)
+
+
+def per_class_accuracy(labels: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
+    """Percentage correct for each true digit, (10,)."""
+    matrix = confusion_matrix(labels, predicted).double()
+    return 100.0 * matrix.diagonal() / matrix.sum(dim=1).clamp(min=1)
+
+
+def shift_images(images: torch.Tensor, dx: int, dy: int, fill: float) -> torch.Tensor:
+    """Translate (N, C, H, W) images by ``dx`` pixels right and ``dy`` down; new pixels = fill."""
+    shifted = torch.full_like(images, fill)
+    h, w = images.shape[-2:]
+    if abs(dx) >= w or abs(dy) >= h:
+        return shifted
+    src_y = slice(max(0, -dy), h - max(0, dy))
+    dst_y = slice(max(0, dy), h - max(0, -dy))
+    src_x = slice(max(0, -dx), w - max(0, dx))
+    dst_x = slice(max(0, dx), w - max(0, -dx))
+    shifted[..., dst_y, dst_x] = images[..., src_y, src_x]
+    return shifted
+
+
+def shift_accuracy(
+    net: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    shifts: Iterable[int],
+    background: float,
+    batch_size: int = 1000,
+) -> list[float]:
+    """Accuracy (%) on the images moved by each of ``shifts`` pixels.
+
+    Each shift is applied in the four directions (right, left, down, up) and the four
+    accuracies are averaged, so no direction is favoured. ``background`` is the value of an
+    empty pixel (black, after normalization).
+    """
+    device = _device_of(net)
+    results = []
+    for shift in shifts:
+        directions = [(shift, 0), (-shift, 0), (0, shift), (0, -shift)] if shift else [(0, 0)]
+        correct = total = 0
+        for dx, dy in directions:
+            moved = shift_images(images, dx=dx, dy=dy, fill=background)
+            batches = zip(moved.split(batch_size), labels.split(batch_size), strict=True)
+            result = evaluate(net, ((x.to(device), y.to(device)) for x, y in batches))
+            correct += result.correct
+            total += result.total
+        results.append(100.0 * correct / total)
+    return results
