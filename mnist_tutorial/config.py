@@ -54,8 +54,8 @@ def tutorial_config() -> TrainConfig:
     if quick_mode():
         config = dataclasses.replace(config, epochs=QUICK_EPOCHS, train_subset=QUICK_TRAIN_SUBSET)
         print(
-            f"QUICK MODE ({QUICK_ENV} is set): training on {QUICK_TRAIN_SUBSET} images for "
-            f"{QUICK_EPOCHS} epochs. The numbers below are NOT the tutorial's real results, "
+            f"QUICK MODE ({QUICK_ENV} is set): training on {QUICK_TRAIN_SUBSET} images\n"
+            f"for {QUICK_EPOCHS} epochs. The numbers below are NOT the tutorial's real results,\n"
             "and the assignment's thresholds are not checked."
         )
     return config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from mnist_tutorial.data import denormalize
-from mnist_tutorial.models import NUM_CLASSES
+from mnist_tutorial.models import NUM_CLASSES, LayerParameters
 
 
 def to_display(image: torch.Tensor) -> torch.Tensor:
@@ -96,6 +97,73 @@ def plot_loss_curves(
     return fig
 
 
+def plot_lr_sweep(
+    losses: Mapping[float, Sequence[float]],
+    diverged: Sequence[float] = (),
+    threshold: float | None = None,
+    chance: float | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Loss curves of a learning-rate sweep on a log scale; a diverged run ends in an x.
+
+    ``losses`` maps each learning rate to the mean loss of its finished epochs; ``chance`` draws
+    the loss of a net that gives every digit the same probability.
+    """
+    fig, ax = _axes_or_new(ax, (7, 4.5))
+    last_epoch = 1
+    for lr, history in losses.items():
+        epochs = range(1, len(history) + 1)
+        label = f"lr {lr:g}" + (" (diverged)" if lr in diverged else "")
+        (line,) = ax.plot(epochs, history, marker="o", markersize=4, label=label)
+        if lr in diverged:
+            # the epoch that produced NaN/inf has no value to plot: mark it at the top instead
+            x = len(history) + 1
+            ax.plot(
+                x,
+                0.95,
+                "x",
+                markersize=12,
+                mew=3,
+                color=line.get_color(),
+                transform=ax.get_xaxis_transform(),
+            )
+        last_epoch = max(last_epoch, len(history) + (lr in diverged))
+    if threshold is not None:
+        ax.axhline(threshold, color="gray", linestyle="--", label=f"target {threshold}")
+    if chance is not None:
+        ax.axhline(chance, color="black", linestyle=":", label=f"chance level {chance:.3f}")
+    ax.set_yscale("log")
+    ax.set_xticks(range(1, last_epoch + 1))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean training loss (log scale)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_throughput(samples: Mapping[str, Sequence[float]], ax: Axes | None = None) -> Figure:
+    """Images per second of each named data path: the median as a bar, each repeat as a dot."""
+    fig, ax = _axes_or_new(ax, (7, 1 + 0.8 * len(samples)))
+    for row, values in enumerate(samples.values()):
+        median = statistics.median(values)
+        ax.barh(row, median, color=f"C{row}", alpha=0.7)
+        ax.plot(values, [row] * len(values), "k.", markersize=5)
+        ax.annotate(
+            f"{median:,.0f}",
+            (max(median, *values), row),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    ax.set_yticks(range(len(samples)), list(samples))
+    ax.set_xscale("log")
+    ax.set_xlabel("images per second (log scale; bar: median, dots: repeats)")
+    ax.margins(x=0.2)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
 def plot_conv1_filters(net: nn.Module, ncols: int = 8) -> Figure:
     """The first convolution's 5 x 5 filters as grayscale images (4 x 8 for 32 filters)."""
     weights = net.conv1.weight.detach().cpu()  # (32, 1, 5, 5)
@@ -113,12 +181,17 @@ def plot_conv1_filters(net: nn.Module, ncols: int = 8) -> Figure:
 
 
 def plot_feature_maps(
-    inputs: torch.Tensor, feature_maps: torch.Tensor, row_titles: Sequence[str]
+    inputs: torch.Tensor,
+    feature_maps: torch.Tensor,
+    row_titles: Sequence[str],
+    *,
+    first_channel: int = 0,
 ) -> Figure:
     """One row per input image: the image, then each of its feature maps (C of them).
 
     ``inputs`` (R, 1, 28, 28) normalized, ``feature_maps`` (R, C, H, W). All maps share one
     color scale per row, so a bright map means a strong response compared with its neighbours.
+    Columns are numbered from ``first_channel`` (for a slice such as ``maps[:, 16:]``).
     """
     rows, channels = feature_maps.shape[:2]
     fig, axes = plt.subplots(
@@ -136,13 +209,44 @@ def plot_feature_maps(
         for c in range(channels):
             axes[r, c + 1].imshow(scaled[c], cmap="magma", vmin=0, vmax=1)
     for c in range(channels):
-        axes[0, c + 1].set_title(str(c), fontsize=7)
+        axes[0, c + 1].set_title(str(first_channel + c), fontsize=7)
     axes[0, 0].set_title("input", fontsize=7)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
+    return fig
+
+
+def plot_filter_responses(
+    image: torch.Tensor, weights: torch.Tensor, maps: torch.Tensor, titles: Sequence[str]
+) -> Figure:
+    """Selected filters (top row) above their feature maps on one image (bottom row).
+
+    ``image`` (1, 28, 28) normalized, ``weights`` (K, 5, 5), ``maps`` (K, H, W). Weights are
+    red where positive and blue where negative; each map is scaled from 0 to its own maximum.
+    """
+    count = len(weights)
+    fig, axes = plt.subplots(
+        2, count + 1, figsize=(1.5 * (count + 1), 3.4), layout="constrained", squeeze=False
+    )
+    axes[1, 0].imshow(to_display(image), cmap="gray_r", vmin=0, vmax=1)
+    axes[1, 0].set_title("input", fontsize=9)
+    for k in range(count):
+        w = weights[k].detach().cpu()
+        limit = w.abs().max().clamp(min=1e-8)
+        axes[0, k + 1].imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axes[0, k + 1].set_title(titles[k], fontsize=9)
+        response = maps[k].detach().cpu()
+        top = response.max().clamp(min=1e-8)
+        axes[1, k + 1].imshow(response, cmap="magma", vmin=0, vmax=top)
+    axes[0, 1].set_ylabel("weights", fontsize=9)
+    axes[1, 1].set_ylabel("response", fontsize=9)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].axis("off")
     return fig
 
 
@@ -169,6 +273,40 @@ def plot_confusion_matrix(matrix: torch.Tensor, ax: Axes | None = None) -> Figur
     return fig
 
 
+def plot_probabilities(
+    images: torch.Tensor, probabilities: torch.Tensor, labels: torch.Tensor
+) -> Figure:
+    """One row per image: the image, then a bar chart of its class probabilities (N, 10).
+
+    The true digit's bar is green and the predicted digit's bar red; both carry their value.
+    """
+    rows = len(images)
+    fig, axes = plt.subplots(
+        rows,
+        2,
+        figsize=(6.5, 1.7 * rows),
+        layout="constrained",
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1, 4]},
+    )
+    for r in range(rows):
+        probs = probabilities[r].detach().cpu()
+        true, predicted = int(labels[r]), int(probs.argmax())
+        colors = ["tab:gray"] * NUM_CLASSES
+        colors[predicted] = "tab:red"
+        colors[true] = "tab:green"
+        axes[r, 0].imshow(to_display(images[r]), cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].axis("off")
+        bars = axes[r, 1].bar(range(NUM_CLASSES), probs, color=colors)
+        marked = {true, predicted}
+        labels_text = [f"{p:.1%}" if d in marked else "" for d, p in enumerate(probs.tolist())]
+        axes[r, 1].bar_label(bars, labels=labels_text, fontsize=8, padding=1)
+        axes[r, 1].set(ylim=(0, 1.2), xticks=range(NUM_CLASSES), ylabel="probability")
+        axes[r, 1].set_title(f"true {true} (green), predicted {predicted} (red)", fontsize=9)
+    axes[-1, 1].set_xlabel("digit")
+    return fig
+
+
 def plot_accuracy_by_shift(
     shifts: Sequence[int], accuracies: Mapping[str, Sequence[float]], ax: Axes | None = None
 ) -> Figure:
@@ -181,6 +319,45 @@ def plot_accuracy_by_shift(
     ax.set_ylabel("test accuracy (%)")
     ax.grid(alpha=0.3)
     ax.legend()
+    return fig
+
+
+def plot_parameter_counts(rows: Sequence[LayerParameters], ax: Axes | None = None) -> Figure:
+    """Trainable parameters per layer (weights + biases) on a log scale, labelled with counts."""
+    fig, ax = _axes_or_new(ax, (6.5, 3.5))
+    totals = [row.total for row in rows]
+    bars = ax.bar([row.name for row in rows], totals, color="tab:blue")
+    grand_total = sum(totals)
+    labels = [f"{t:,}\n({100 * t / grand_total:.1f}%)" for t in totals]
+    ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
+    ax.set_yscale("log")
+    # a decade below the smallest bar, so that it stays visible; room for the labels on top
+    ax.set_ylim(10 ** (math.floor(math.log10(min(totals))) - 1), max(totals) * 20)
+    ax.set_xlabel("layer")
+    ax.set_ylabel("parameters (log scale)")
+    return fig
+
+
+def plot_per_class_accuracy(
+    accuracies: Sequence[float] | torch.Tensor, overall: float | None = None, ax: Axes | None = None
+) -> Figure:
+    """Test accuracy (%) of each digit as bars, with the overall accuracy as a dashed line.
+
+    The y-axis starts just below the lowest bar, so that small differences stay visible;
+    each bar is labelled with its value.
+    """
+    fig, ax = _axes_or_new(ax, (7, 3.5))
+    values = [float(a) for a in accuracies]
+    bars = ax.bar(range(len(values)), values, color="tab:blue")
+    ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=8, padding=2)
+    if overall is not None:
+        ax.axhline(overall, color="gray", linestyle="--", label=f"all digits ({overall:.2f}%)")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: bars fill the axes
+    bottom = max(0.0, math.floor(min(values)) - 1.0)
+    ax.set_ylim(bottom, 100 + (100 - bottom) * 0.12)  # headroom for the labels
+    ax.set_xticks(range(len(values)))
+    ax.set_xlabel("true digit")
+    ax.set_ylabel(f"test accuracy (%), from {bottom:g}")
     return fig
 
 

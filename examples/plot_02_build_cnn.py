@@ -1,0 +1,164 @@
+r"""
+Build the CNN
+=============
+
+This section builds the convolutional network that the rest of the tutorial trains, and takes
+it apart before training. You will learn:
+
+* what each layer does, and how a 28 x 28 image shrinks on its way through the network,
+* why the first fully connected layer has exactly the number of inputs it has,
+* how to check the network's output shape before training it,
+* how many parameters each layer has, counted exactly, and which layer holds almost all of them,
+* how to draw the network's computation graph with torchviz.
+"""
+
+# %%
+# Setup
+# -----
+# The network is defined once, in :mod:`mnist_tutorial.models`, so that every section uses the
+# same one. The device is chosen once: the GPU when there is one, else the CPU.
+import math
+
+import torch
+
+from mnist_tutorial.data import load_mnist
+from mnist_tutorial.environment import seed_everything, select_device
+from mnist_tutorial.models import (
+    ConvNet,
+    count_parameters,
+    format_parameter_table,
+    parameter_table,
+)
+from mnist_tutorial.visualization import network_graph, plot_parameter_counts
+
+device = select_device()
+seed_everything(0)  # the initial weights are random: seed them for a reproducible page
+
+# %%
+# The architecture
+# ----------------
+# Two convolution blocks find local patterns (strokes, then combinations of strokes); two fully
+# connected layers turn them into one score per digit:
+#
+# * ``conv1``: 32 filters of 5 x 5 pixels slide over the image, then ReLU;
+# * ``pool1``: 2 x 2 max pooling keeps the strongest response in each 2 x 2 square;
+# * ``conv2``: 64 filters of 5 x 5 over the 32 maps of ``conv1``, then ReLU, then ``pool2``;
+# * ``fc1``: 512 units that see every value of the flattened maps, then ReLU;
+# * ``fc2``: 10 outputs, one score per digit, with no activation.
+#
+# Printing a module lists its layers in definition order, which need not be the order of
+# ``forward``: here the one ``relu`` module is listed last but applied after ``conv1``,
+# ``conv2`` and ``fc1``.
+net = ConvNet().to(device)
+print(net)
+
+# %%
+# How an image shrinks, layer by layer
+# ------------------------------------
+# Layers work on batches, so one real test image becomes a batch of one, shape
+# ``(1, 1, 28, 28)``: (images, channels, height, width). Each step below is what ``forward``
+# does, run one at a time so we can print every shape.
+image, label = load_mnist(train=False)[0]
+x = image.unsqueeze(0).to(device)  # (1, 1, 28, 28)
+print(f"input, a {label}:      {tuple(x.shape)}")
+with torch.no_grad():
+    x = net.relu(net.conv1(x))  # (1, 32, 28, 28)
+    print(f"after conv1 + ReLU: {tuple(x.shape)}")
+    x = net.pool1(x)  # (1, 32, 14, 14)
+    print(f"after pool1:        {tuple(x.shape)}")
+    x = net.relu(net.conv2(x))  # (1, 64, 14, 14)
+    print(f"after conv2 + ReLU: {tuple(x.shape)}")
+    x = net.pool2(x)  # (1, 64, 7, 7)
+    print(f"after pool2:        {tuple(x.shape)}")
+
+
+# %%
+# Why those sizes? A layer with a ``kernel`` x ``kernel`` window, ``padding`` pixels of zeros
+# added on each side and a step of ``stride`` pixels turns a side of ``n`` pixels into
+# ``(n + 2 * padding - kernel) // stride + 1``. For the convolutions (kernel 5, padding 2,
+# stride 1) that is ``n`` again: without padding a 5 x 5 window fits in only ``n - 4``
+# positions along a side, and the two pixels added on each side give back the 4 missing ones.
+# Max pooling uses the same formula with a 2 x 2 window and stride 2, which halves the side.
+def output_side(n: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
+    """The side of a layer's output for a square input of side ``n``."""
+    return (n + 2 * padding - kernel) // stride + 1
+
+
+after_conv1 = output_side(28, kernel=5, padding=2)
+after_pool1 = output_side(after_conv1, kernel=2, stride=2)
+after_conv2 = output_side(after_pool1, kernel=5, padding=2)
+after_pool2 = output_side(after_conv2, kernel=2, stride=2)
+print(f"sides: 28 -> {after_conv1} -> {after_pool1} -> {after_conv2} -> {after_pool2}")
+
+# %%
+# Flattening the 64 maps of 7 x 7 values gives the number of inputs of ``fc1``. Getting this
+# number wrong is a classic error when writing a CNN, and it only shows up at run time.
+flat_features = 64 * after_pool2 * after_pool2
+print(f"64 x {after_pool2} x {after_pool2} = {flat_features} inputs")
+print(f"fc1 expects {net.fc1.in_features} inputs")
+assert flat_features == net.fc1.in_features
+
+# %%
+# Check the output shape
+# ----------------------
+# Before training anything, run a batch of 100 random images through the whole network. It must
+# give one row of 10 scores per image. These are raw scores (*logits*), not probabilities: the
+# cross-entropy loss used for training applies the softmax itself.
+random_batch = torch.randn(100, 1, 28, 28, device=device)  # (100, 1, 28, 28)
+with torch.no_grad():
+    scores = net(random_batch)  # (100, 10)
+print(f"input {tuple(random_batch.shape)} -> output {tuple(scores.shape)}")
+assert scores.shape == (100, 10)
+
+# %%
+# Count the parameters
+# --------------------
+# A convolution with ``out`` filters of size ``k x k`` over ``in`` input channels has
+# ``out * in * k * k`` weights (each filter spans every input channel) and ``out`` biases. A
+# linear layer has ``out * in`` weights and ``out`` biases. The table is computed from the
+# network's own tensors:
+print(format_parameter_table(net))
+
+# %%
+# The same numbers from the formulas, as a check of the rule:
+for row in parameter_table(net):
+    factors = " x ".join(str(size) for size in row.weight_shape)
+    formula_weights = math.prod(row.weight_shape)
+    biases = row.weight_shape[0]  # one bias per output channel or unit
+    assert (formula_weights, biases) == (row.weights, row.biases)
+    print(f"{row.name + ':':<6} {factors} = {formula_weights:,} weights + {biases} biases")
+print(f"total: {count_parameters(net):,} trainable parameters")
+
+# %%
+# The reference assignment estimated this count by hand, forgetting that a ``conv2`` filter
+# spans all 32 input channels, leaving out every bias, and guessing about 10 for the side of the
+# flattened maps. Its estimate, recomputed below, is far from the exact count. The errors pull
+# in opposite directions: the guessed side inflates ``fc1`` (its inputs grow with the square of
+# the side), while the forgotten channels and biases make the total smaller:
+estimate = 32 * 5 * 5 + 64 * 5 * 5 + (64 * 10 * 10) * 512 + 512 * 10
+exact = count_parameters(net)
+print(f"reference estimate {estimate:,}, exact count {exact:,}")
+print(f"the estimate is off by {100 * (estimate - exact) / exact:+.0f}%")
+side_error = 64 * (10 * 10 - after_pool2 * after_pool2) * 512  # fc1 weights from side 10 vs 7
+print(f"the guessed side alone adds {side_error:,} to fc1")
+
+# %%
+# The computation graph
+# ---------------------
+# torchviz draws the graph that autograd records during a forward pass. Blue boxes are the
+# parameters, with their shapes; gray boxes are the operations whose gradients backpropagation
+# computes (``ConvolutionBackward0`` for a convolution, ``AddmmBackward0`` for a linear layer,
+# ``ViewBackward0`` for the flattening, ``TBackward0`` for the transposed weight matrix of a
+# linear layer); an ``AccumulateGrad`` box stores a parameter's gradient in its ``.grad``. The
+# green box is the output, shape ``(1, 10)``. Backpropagation walks these arrows in reverse.
+example = torch.randn(1, 1, 28, 28, device=device)  # (1, 1, 28, 28): one image is enough
+network_graph(net, example)
+
+# %%
+# Where the parameters are
+# ------------------------
+# The convolutions reuse each small filter at every position of the image, so they need few
+# weights. ``fc1`` connects every one of its inputs to every one of its 512 units, and holds
+# almost all the parameters (the log scale keeps the small layers visible). That is the layer
+# to shrink if the network had to be smaller.
+fig = plot_parameter_counts(parameter_table(net))

@@ -1,0 +1,189 @@
+"""Tests of mnist_tutorial.cache: cache keys, hits, misses, bad files and atomic writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+
+import pytest
+import torch
+
+from mnist_tutorial import cache
+from mnist_tutorial.cache import (
+    TrainedModel,
+    cache_dir,
+    cache_key,
+    code_fingerprint,
+    load_or_train,
+)
+from mnist_tutorial.config import TrainConfig
+from mnist_tutorial.environment import seed_everything
+from mnist_tutorial.models import MODELS, FCNet
+
+CPU = torch.device("cpu")
+CONFIG = TrainConfig(epochs=2, train_subset=100)
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    """Replace the real training with an instant one; the returned list records every call."""
+    calls = []
+
+    def train_model(model_name, config, device):
+        calls.append((model_name, config))
+        net = MODELS[model_name]().to(device)
+        losses = [1.0 / epoch for epoch in range(1, config.epochs + 1)]
+        return TrainedModel(net, losses, seconds=12.5, from_cache=False)
+
+    monkeypatch.setattr(cache, "train_model", train_model)
+    return calls
+
+
+def forbid_training(monkeypatch):
+    def train_model(*args):
+        raise AssertionError("trained although a matching cached model exists")
+
+    monkeypatch.setattr(cache, "train_model", train_model)
+
+
+def cache_file(model_name="ConvNet", config=CONFIG):
+    return cache_dir() / f"{model_name}-{cache_key(model_name, config, CPU)[:20]}.pt"
+
+
+def assert_same_weights(net_a, net_b):
+    state_a, state_b = net_a.state_dict(), net_b.state_dict()
+    assert state_a.keys() == state_b.keys()
+    for name in state_a:
+        assert torch.equal(state_a[name], state_b[name]), name
+
+
+def test_cache_dir_follows_the_environment(model_cache, monkeypatch, tmp_path):
+    assert cache_dir() == model_cache
+    monkeypatch.delenv(cache.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "mnist-tutorial" / "models"
+
+
+def test_miss_trains_and_writes_the_file(fake_training, model_cache, capsys):
+    trained = load_or_train("ConvNet", CONFIG, CPU)
+    assert trained.from_cache is False
+    assert fake_training == [("ConvNet", CONFIG)]
+    assert list(model_cache.iterdir()) == [cache_file()]
+    assert "Training ConvNet" in capsys.readouterr().out
+
+
+def test_hit_loads_identical_weights_and_losses_without_training(
+    fake_training, monkeypatch, capsys
+):
+    first = load_or_train("ConvNet", CONFIG, CPU)
+    forbid_training(monkeypatch)
+    second = load_or_train("ConvNet", CONFIG, "cpu")
+    assert second.from_cache is True
+    assert second.net is not first.net
+    assert isinstance(second.net, MODELS["ConvNet"])
+    assert_same_weights(second.net, first.net)
+    assert second.losses == first.losses == [1.0, 0.5]
+    assert second.seconds == first.seconds
+    assert "Loaded the trained ConvNet from the cache" in capsys.readouterr().out
+
+
+def test_corrupt_file_warns_and_retrains(fake_training, monkeypatch):
+    load_or_train("ConvNet", CONFIG, CPU)
+    cache_file().write_bytes(b"not a torch file")
+    with pytest.warns(RuntimeWarning, match="ignoring the cached model"):
+        retrained = load_or_train("ConvNet", CONFIG, CPU)
+    assert retrained.from_cache is False
+    assert len(fake_training) == 2
+    forbid_training(monkeypatch)  # the retrained model replaced the bad file
+    assert load_or_train("ConvNet", CONFIG, CPU).from_cache
+
+
+def test_file_of_another_configuration_is_not_trusted(fake_training):
+    other = dataclasses.replace(CONFIG, lr=0.5)
+    load_or_train("ConvNet", other, CPU)
+    shutil.copy(cache_file(config=other), cache_file())  # same name, wrong content
+    with pytest.warns(RuntimeWarning, match="does not match"):
+        assert load_or_train("ConvNet", CONFIG, CPU).from_cache is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"lr": 0.02}, {"seed": 1}, {"train_subset": 200}, {"epochs": 3}, {"momentum": 0.5}],
+    ids=lambda change: next(iter(change)),
+)
+def test_changed_configuration_gets_its_own_key_and_file(fake_training, change):
+    changed = dataclasses.replace(CONFIG, **change)
+    assert cache_key("ConvNet", changed, CPU) != cache_key("ConvNet", CONFIG, CPU)
+    load_or_train("ConvNet", CONFIG, CPU)
+    trained = load_or_train("ConvNet", changed, CPU)
+    assert trained.from_cache is False
+    assert len(fake_training) == 2
+    assert cache_file(config=changed) != cache_file()
+    assert cache_file(config=changed).exists()
+    assert cache_file().exists()
+
+
+def test_key_is_stable_and_depends_on_model_and_device():
+    key = cache_key("ConvNet", CONFIG, CPU)
+    assert key == cache_key("ConvNet", TrainConfig(epochs=2, train_subset=100), torch.device("cpu"))
+    assert key != cache_key("FCNet", CONFIG, CPU)
+    assert key != cache_key("ConvNet", CONFIG, torch.device("cuda"))
+
+
+def test_key_changes_when_the_code_changes(monkeypatch):
+    before = cache_key("ConvNet", CONFIG, CPU)
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited package")
+    assert cache_key("ConvNet", CONFIG, CPU) != before
+
+
+def test_code_fingerprint_hashes_the_package_sources(monkeypatch, tmp_path):
+    fingerprint = code_fingerprint()
+    assert len(fingerprint) == 64
+    assert fingerprint == code_fingerprint()
+    copy = tmp_path / "package"
+    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", copy)
+    assert code_fingerprint() == fingerprint
+    with open(copy / "models.py", "a") as f:
+        f.write("\n# an edit\n")
+    assert code_fingerprint() != fingerprint
+
+
+def test_writes_leave_no_temporary_files(fake_training, model_cache):
+    load_or_train("ConvNet", CONFIG, CPU)
+    load_or_train("FCNet", CONFIG, CPU)
+    assert sorted(p.suffix for p in model_cache.iterdir()) == [".pt", ".pt"]
+
+
+def test_failed_write_leaves_nothing_behind(fake_training, model_cache, monkeypatch):
+    def disk_full(obj, f):
+        f.write(b"half a file")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        load_or_train("ConvNet", CONFIG, CPU)
+    assert list(model_cache.iterdir()) == []  # neither a .tmp file nor a half .pt file
+
+
+def test_unknown_model_is_rejected(fake_training):
+    with pytest.raises(ValueError, match="ConvNet"):
+        load_or_train("ResNet", CONFIG, CPU)
+    assert fake_training == []
+
+
+def test_real_training_is_cached_end_to_end(mnist_root, model_cache, monkeypatch):
+    # The real recipe (train_model) on the real data, kept tiny: FCNet, 1 epoch, 1,000 images.
+    config = TrainConfig(epochs=1, train_subset=1000)
+    trained = load_or_train("FCNet", config, CPU)
+    assert trained.from_cache is False
+    assert len(trained.losses) == 1
+    assert math.isfinite(trained.losses[0])
+    seed_everything(config.seed)
+    assert not torch.equal(trained.net.fc1.weight, FCNet().fc1.weight)  # it did train
+    forbid_training(monkeypatch)
+    loaded = load_or_train("FCNet", config, CPU)
+    assert loaded.from_cache is True
+    assert_same_weights(loaded.net, trained.net)
+    assert loaded.losses == trained.losses
