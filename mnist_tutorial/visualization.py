@@ -209,8 +209,8 @@ def plot_feature_maps(
         for c in range(channels):
             axes[r, c + 1].imshow(scaled[c], cmap="magma", vmin=0, vmax=1)
     for c in range(channels):
-        axes[0, c + 1].set_title(str(first_channel + c), fontsize=7)
-    axes[0, 0].set_title("input", fontsize=7)
+        axes[0, c + 1].set_title(str(first_channel + c), fontsize=9)
+    axes[0, 0].set_title("input", fontsize=9)
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
