@@ -86,3 +86,20 @@ def docs(session: nox.Session) -> None:
 def docs_quick(session: nox.Session) -> None:
     """Build the tutorial in quick mode: tiny training runs, to check the rendering only."""
     build_docs(session, quick=True)
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Check the built site (run docs or docs-quick first): pages, links, browser, notebooks."""
+    if not (HTML / "index.html").is_file():
+        session.error(f"No built site in {HTML}: run `nox -s docs` or `nox -s docs-quick` first.")
+    session.install("-e", ".[site]")
+    env = absolute_data_env()
+    session.run("pytest", "tests/site", *session.posargs, env=env)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time the data paths and training steps (CPU, and CUDA if available); see --help."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_training.py", *session.posargs, env=absolute_data_env())

@@ -1,0 +1,44 @@
+"""A sphinx-gallery image scraper that renders graphviz graphs (torchviz's make_dot) as SVG.
+
+sphinx-gallery captures matplotlib figures by itself, but a ``graphviz.Digraph`` left as the last
+expression of a cell would only show its repr. This scraper looks for graphs that a cell created,
+either as its last expression or as a top-level variable, and writes each one, once, as an SVG
+file next to the other images of the example. ``ignore_repr_types`` in conf.py hides the repr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# Rendered graphs of the current example, kept so that a graph is drawn once, in the cell that
+# made it, and not again in every later cell that can still see the same variable.
+_SEEN_KEY = "graphviz_scraper_seen"
+
+
+def _new_graphs(block_vars: dict[str, Any]) -> list[Any]:
+    import graphviz
+
+    seen = block_vars.setdefault(_SEEN_KEY, [])
+    found = []
+    # "___" is where sphinx-gallery keeps the value of a cell's last expression.
+    for value in block_vars["example_globals"].values():
+        is_graph = isinstance(value, graphviz.Digraph | graphviz.Graph)
+        if is_graph and all(value is not old for old in seen + found):
+            found.append(value)
+    seen.extend(found)
+    return found
+
+
+def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
+    """Write the graphs new in this cell as SVG images and return the reST that shows them."""
+    from sphinx_gallery.scrapers import figure_rst
+
+    paths = []
+    for graph in _new_graphs(block_vars):
+        # The iterator hands out the next free image name of this example (a .png one).
+        svg_path = Path(next(block_vars["image_path_iterator"])).with_suffix(".svg")
+        # pipe() runs the Graphviz `dot` program; it raises ExecutableNotFound without it.
+        svg_path.write_bytes(graph.pipe(format="svg"))
+        paths.append(svg_path)
+    return figure_rst(paths, gallery_conf["src_dir"]) if paths else ""

@@ -1,0 +1,140 @@
+"""Checks of the tutorial pages in the built site: figures, the graph, downloads, clean output."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from site_helpers import EXAMPLES, Page, is_quick, read_page, resolve
+
+from mnist_tutorial.config import TrainConfig
+
+pytestmark = pytest.mark.site
+
+FIGURE_CLASSES = {"sphx-glr-single-img", "sphx-glr-multi-img"}
+PROGRESS_BAR = re.compile(r"\d+%\||\d+/\d+ \[\d|it/s\]|s/it\]|[█▏▎▍▌▋▊▉]")
+# "ValueError: ...", "UserWarning: ..." at the start of a printed line: something went wrong.
+ERROR_LINE = re.compile(r"^\s*\S*(Error|Exception|Warning)\b.*:", re.MULTILINE)
+DIGRAPH_REPR = "<graphviz.graphs."
+
+
+def figures(page: Page) -> list[dict[str, str]]:
+    """The images that code cells produced (sphinx-gallery marks them with a class)."""
+    return [img for img in page.images if FIGURE_CLASSES & set(img.get("class", "").split())]
+
+
+def printed(page: Page) -> str:
+    return "\n".join(page.outputs)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_section_page_shows_figures_that_exist(example_pages: dict[str, Page], name: str) -> None:
+    images = figures(example_pages[name])
+    assert images, f"{name}: no figure on the page"
+    for img in images:
+        target, _ = resolve(example_pages[name], img["src"])
+        assert target.is_file(), f"{name}: image {img['src']} is missing"
+
+
+def test_cnn_page_shows_the_network_graph_as_svg(example_pages: dict[str, Page]) -> None:
+    page = example_pages["plot_02_build_cnn"]
+    graphs = [img for img in figures(page) if img["src"].endswith(".svg")]
+    assert graphs, "the CNN page has no SVG image: the graphviz scraper did not run"
+    svg = resolve(page, graphs[0]["src"])[0].read_text(encoding="utf-8")
+    assert "<svg" in svg
+    assert "conv1" in svg, "the SVG graph does not name the conv1 layer's parameters"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_section_can_be_downloaded(example_pages: dict[str, Page], name: str, suffix: str) -> None:
+    page = example_pages[name]
+    links = [link for link in page.links if link.endswith(f"/{name}{suffix}")]
+    assert links, f"{name}: no download link for the {suffix} file"
+    assert all(resolve(page, link)[0].is_file() for link in links), f"{name}{suffix} missing"
+
+
+def test_gallery_offers_zip_downloads(html_dir) -> None:
+    page = read_page(html_dir / "auto_examples" / "index.html")
+    for archive in ("auto_examples_python.zip", "auto_examples_jupyter.zip"):
+        links = [link for link in page.links if link.endswith(archive)]
+        assert links, f"the gallery index does not link {archive}"
+        assert resolve(page, links[0])[0].is_file(), f"{archive} is missing"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_section_output_is_clean(example_pages: dict[str, Page], name: str) -> None:
+    page = example_pages[name]
+    assert "Traceback" not in page.text, f"{name}: a code cell raised an exception"
+    assert DIGRAPH_REPR not in page.text, f"{name}: a graph is shown as its repr, not drawn"
+    output = printed(page)
+    bar = PROGRESS_BAR.search(output)
+    assert bar is None, f"{name}: a progress bar was captured: {bar.group(0)!r}"
+    error = ERROR_LINE.search(output)
+    assert error is None, f"{name}: the output reports a problem: {error.group(0)!r}"
+
+
+def test_no_page_shows_a_traceback_or_a_graph_repr(all_pages: list[Page]) -> None:
+    bad = [
+        str(page.path)
+        for page in all_pages
+        if "Traceback (most recent call last)" in page.text or DIGRAPH_REPR in page.text
+    ]
+    assert not bad, f"pages with a traceback or a graphviz repr: {bad}"
+
+
+def test_every_section_page_has_the_breadcrumb(example_pages: dict[str, Page]) -> None:
+    for name, page in example_pages.items():
+        crumbs = [link for link in page.links if re.search(r"plot_0\d_\w+\.html$", link)]
+        # The breadcrumb links the six other sections (the current one is bold, not a link).
+        others = {n for n in EXAMPLES if n != name}
+        linked = {n for n in others if any(link.endswith(f"{n}.html") for link in crumbs)}
+        assert linked == others, f"{name}: breadcrumb misses {sorted(others - linked)}"
+
+
+# --- The assignment's targets, which only a full build can meet --------------------------------
+
+
+def training_runs(page: Page) -> list[list[float]]:
+    """The Trainer's "epoch [k]: loss x.xxx" lines of the page, split into runs."""
+    runs: list[list[float]] = []
+    for epoch, loss in re.findall(r"epoch \[(\d+)\]: loss ([\d.]+)", printed(page)):
+        if epoch == "1":
+            runs.append([])
+        if runs:
+            runs[-1].append(float(loss))
+    return runs
+
+
+def last_epoch_loss(page: Page) -> float:
+    """The last epoch's loss of the full training run (a demo or sweep may print other runs)."""
+    full = [run for run in training_runs(page) if len(run) == TrainConfig().epochs]
+    if full:
+        return full[0][-1]
+    # A network loaded from the cache prints no epoch lines; the page prints its history.
+    match = re.search(r"Last epoch loss: ([\d.]+)", printed(page))
+    assert match, "plot_03 prints neither the training run nor 'Last epoch loss: x.xxxx'"
+    return float(match.group(1))
+
+
+def skip_if_quick(page: Page) -> None:
+    if is_quick(page):
+        pytest.skip(
+            "quick build (the page shows the QUICK MODE banner): the networks were trained for "
+            "a few epochs on a subset, so the assignment's targets do not apply"
+        )
+
+
+def test_cnn_training_loss_is_below_target(example_pages: dict[str, Page]) -> None:
+    page = example_pages["plot_03_train"]
+    skip_if_quick(page)
+    loss = last_epoch_loss(page)
+    assert loss < 0.03, f"the last epoch's mean training loss {loss} is not below 0.03"
+
+
+def test_cnn_test_accuracy_is_above_target(example_pages: dict[str, Page]) -> None:
+    page = example_pages["plot_04_evaluate"]
+    skip_if_quick(page)
+    match = re.search(r"Test accuracy: ([\d.]+)%", printed(page))
+    assert match, "plot_04 does not print 'Test accuracy: xx.xx% (...)'"
+    assert float(match.group(1)) >= 98.0, f"test accuracy {match.group(1)}% is below 98%"
