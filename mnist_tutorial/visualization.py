@@ -52,7 +52,7 @@ def plot_image_grid(
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            ax.imshow(to_display(images[i]), cmap="gray_r", vmin=0, vmax=1)
+            ax.imshow(to_display(images[i]).numpy(), cmap="gray_r", vmin=0, vmax=1)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=9)
     return fig
@@ -175,7 +175,7 @@ def plot_conv1_filters(net: nn.Module, ncols: int = 8) -> Figure:
         ax.axis("off")
         if i < len(weights):
             # each filter stretched to its own range: what matters is its pattern, not its scale
-            ax.imshow(rescale(weights[i, 0]), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(rescale(weights[i, 0]).numpy(), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"filter {i}", fontsize=8)
     return fig
 
@@ -203,11 +203,11 @@ def plot_feature_maps(
         gridspec_kw={"wspace": 0.02, "hspace": 0.02},
     )
     for r in range(rows):
-        axes[r, 0].imshow(to_display(inputs[r]), cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].imshow(to_display(inputs[r]).numpy(), cmap="gray_r", vmin=0, vmax=1)
         axes[r, 0].set_ylabel(row_titles[r], rotation=0, ha="right", va="center", fontsize=9)
         scaled = rescale(feature_maps[r])
         for c in range(channels):
-            axes[r, c + 1].imshow(scaled[c], cmap="magma", vmin=0, vmax=1)
+            axes[r, c + 1].imshow(scaled[c].numpy(), cmap="magma", vmin=0, vmax=1)
     for c in range(channels):
         axes[0, c + 1].set_title(str(first_channel + c), fontsize=9)
     axes[0, 0].set_title("input", fontsize=9)
@@ -231,15 +231,15 @@ def plot_filter_responses(
     fig, axes = plt.subplots(
         2, count + 1, figsize=(1.5 * (count + 1), 3.4), layout="constrained", squeeze=False
     )
-    axes[1, 0].imshow(to_display(image), cmap="gray_r", vmin=0, vmax=1)
+    axes[1, 0].imshow(to_display(image).numpy(), cmap="gray_r", vmin=0, vmax=1)
     axes[1, 0].set_title("input", fontsize=9)
     for k in range(count):
-        w = weights[k].detach().cpu()
-        limit = w.abs().max().clamp(min=1e-8)
+        w = weights[k].detach().cpu().numpy()
+        limit = max(float(abs(w).max()), 1e-8)
         axes[0, k + 1].imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
         axes[0, k + 1].set_title(titles[k], fontsize=9)
-        response = maps[k].detach().cpu()
-        top = response.max().clamp(min=1e-8)
+        response = maps[k].detach().cpu().numpy()
+        top = max(float(response.max()), 1e-8)
         axes[1, k + 1].imshow(response, cmap="magma", vmin=0, vmax=top)
     axes[0, 1].set_ylabel("weights", fontsize=9)
     axes[1, 1].set_ylabel("response", fontsize=9)
@@ -256,7 +256,7 @@ def plot_confusion_matrix(matrix: torch.Tensor, ax: Axes | None = None) -> Figur
     counts = matrix.double()
     percent = 100 * counts / counts.sum(dim=1, keepdim=True).clamp(min=1)
     # a log-like color scale would hide the diagonal; clip so that rare mistakes stay visible
-    image = ax.imshow(percent.clamp(max=2.0), cmap="Blues", vmin=0, vmax=2.0)
+    image = ax.imshow(percent.clamp(max=2.0).numpy(), cmap="Blues", vmin=0, vmax=2.0)
     for true in range(len(matrix)):
         for pred in range(len(matrix)):
             value = percent[true, pred].item()
@@ -295,9 +295,9 @@ def plot_probabilities(
         colors = ["tab:gray"] * NUM_CLASSES
         colors[predicted] = "tab:red"
         colors[true] = "tab:green"
-        axes[r, 0].imshow(to_display(images[r]), cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].imshow(to_display(images[r]).numpy(), cmap="gray_r", vmin=0, vmax=1)
         axes[r, 0].axis("off")
-        bars = axes[r, 1].bar(range(NUM_CLASSES), probs, color=colors)
+        bars = axes[r, 1].bar(range(NUM_CLASSES), probs.tolist(), color=colors)
         marked = {true, predicted}
         labels_text = [f"{p:.1%}" if d in marked else "" for d, p in enumerate(probs.tolist())]
         axes[r, 1].bar_label(bars, labels=labels_text, fontsize=8, padding=1)

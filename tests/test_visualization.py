@@ -260,9 +260,6 @@ def test_filter_responses_weights_above_their_maps():
     assert response.get_clim() == pytest.approx((0, maps[2].max().item()))
 
 
-# plot_probabilities hands a torch tensor to Axes.bar, which warns under numpy 2 (reported to
-# the lead); the values drawn are unaffected. Drop this mark once it passes a list instead.
-@pytest.mark.filterwarnings("ignore:__array_wrap__ must accept context:DeprecationWarning")
 def test_probabilities_colors_the_true_and_predicted_digit():
     probabilities = torch.full((2, 10), 0.02)
     probabilities[0, 3] = 0.82  # right: a 3 read as a 3
