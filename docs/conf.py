@@ -19,7 +19,7 @@ REPOSITORY_URL = "https://github.com/mnist-tutorial/mnist-tutorial"
 
 project = "MNIST CNN tutorial"
 author = "the mnist-tutorial authors"
-copyright = "2025, " + author
+copyright = "2026, " + author
 version = release = __version__
 
 extensions = [
