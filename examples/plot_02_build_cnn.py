@@ -161,4 +161,5 @@ network_graph(net, example)
 # weights. ``fc1`` connects every one of its inputs to every one of its 512 units, and holds
 # almost all the parameters (the log scale keeps the small layers visible). That is the layer
 # to shrink if the network had to be smaller.
+# sphinx_gallery_thumbnail_number = 2
 fig = plot_parameter_counts(parameter_table(net))
