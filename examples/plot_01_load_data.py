@@ -163,10 +163,10 @@ ratio = train_counts.max() / train_counts.min()
 print(f"most / least frequent digit in the training split: {ratio:.2f}")
 
 # %%
-# The counts are not identical but close: the table shows them, and the ratio of the most to
-# the least frequent digit. In the bar charts, one per split, the dashed line is a tenth of the
-# split, what perfect balance would give. No digit is rare, so the plain accuracy over all test
-# images is a fair summary in the sections to come.
+# The counts are not identical but close: the last line of the table divides the count of the
+# most frequent digit by that of the least frequent one. In the bar charts, one per split, the
+# dashed line is a tenth of the split, what perfect balance would give. No digit is rare, so
+# the plain accuracy over all test images is a fair summary in the sections to come.
 splits = {"train": train_counts, "test": test_counts}
 fig, axes = plt.subplots(1, len(splits), figsize=(10, 3.5), layout="constrained")
 for ax, (split, counts) in zip(axes, splits.items(), strict=True):

@@ -60,7 +60,8 @@ print(net)
 # does, run one at a time so we can print every shape.
 image, label = load_mnist(train=False)[0]
 x = image.unsqueeze(0).to(device)  # (1, 1, 28, 28)
-print(f"input, a {label}:      {tuple(x.shape)}")
+print(f"the test image shows a {label}")
+print(f"input:              {tuple(x.shape)}")
 with torch.no_grad():
     x = net.relu(net.conv1(x))  # (1, 32, 28, 28)
     print(f"after conv1 + ReLU: {tuple(x.shape)}")
@@ -134,22 +135,26 @@ print(f"total: {count_parameters(net):,} trainable parameters")
 # spans all 32 input channels, leaving out every bias, and guessing about 10 for the side of the
 # flattened maps. Its estimate, recomputed below, is far from the exact count. The errors pull
 # in opposite directions: the guessed side inflates ``fc1`` (its inputs grow with the square of
-# the side), while the forgotten channels and biases make the total smaller:
+# the side), while the forgotten channels and biases make the total smaller. The last two lines
+# split the difference into these two parts:
 estimate = 32 * 5 * 5 + 64 * 5 * 5 + (64 * 10 * 10) * 512 + 512 * 10
 exact = count_parameters(net)
 print(f"reference estimate {estimate:,}, exact count {exact:,}")
 print(f"the estimate is off by {100 * (estimate - exact) / exact:+.0f}%")
 side_error = 64 * (10 * 10 - after_pool2 * after_pool2) * 512  # fc1 weights from side 10 vs 7
 print(f"the guessed side alone adds {side_error:,} to fc1")
+forgotten = exact - (estimate - side_error)  # conv2's other 31 input channels, and all biases
+print(f"the forgotten channels and biases remove {forgotten:,}")
 
 # %%
 # The computation graph
 # ---------------------
 # torchviz draws the graph that autograd records during a forward pass. Blue boxes are the
 # parameters, with their shapes; gray boxes are the operations whose gradients backpropagation
-# computes (``ConvolutionBackward0`` for a convolution, ``AddmmBackward0`` for a linear layer,
-# ``ViewBackward0`` for the flattening, ``TBackward0`` for the transposed weight matrix of a
-# linear layer); an ``AccumulateGrad`` box stores a parameter's gradient in its ``.grad``. The
+# computes (``ConvolutionBackward0`` for a convolution, ``ReluBackward0`` for a ReLU,
+# ``MaxPool2DWithIndicesBackward0`` for a max pooling, ``ViewBackward0`` for the flattening,
+# ``AddmmBackward0`` for a linear layer and ``TBackward0`` for the transposed weight matrix it
+# multiplies by); an ``AccumulateGrad`` box stores a parameter's gradient in its ``.grad``. The
 # green box is the output, shape ``(1, 10)``. Backpropagation walks these arrows in reverse.
 example = torch.randn(1, 1, 28, 28, device=device)  # (1, 1, 28, 28): one image is enough
 network_graph(net, example)

@@ -50,7 +50,10 @@ print(config)
 # otherwise). The *forward* pass computes the scores of the batch; the *loss* turns them into
 # one number that says how wrong they are; ``backward`` lets autograd compute the gradient of
 # that number with respect to every weight; ``step`` moves each weight a little against its
-# gradient (SGD, with momentum carrying part of the previous move along).
+# gradient. With momentum, SGD keeps a running *velocity* per weight,
+# ``v = momentum * v + gradient``, and moves the weight by ``-lr * v``: with momentum 0.9,
+# gradients that keep the same sign add up to larger steps, while ones that flip sign from batch
+# to batch partly cancel.
 #
 # An *epoch* is one pass over the training set. The loss of a single batch is noisy, since it
 # depends on which 256 images were drawn, so the Trainer reports the mean over all batches of
@@ -108,7 +111,9 @@ else:
     print(f"Below the target of {TARGET}.")
 
 # %%
-# The loss curve, against the epoch number:
+# The loss curve, against the epoch number. Each point is a mean over a whole epoch, so the
+# first one also averages the early batches, when the network was still guessing at random
+# (a loss near the chance level above): one reason it stands so far above the rest of the curve.
 fig = plot_loss_curves({"ConvNet": trained.losses}, threshold=TARGET)
 
 # %%
@@ -139,6 +144,9 @@ consumed = len(trained.losses) * train_size / trained.seconds
 print(f"Training consumed {consumed:,.0f} images/s (when the ConvNet was trained).")
 for name, speed in speeds.items():
     print(f"Fed by the {name}, loading would add {consumed / speed.median:.1%} to training.")
+
+# %%
+# The three rates side by side, on a log scale:
 samples = {name: speed.samples for name, speed in speeds.items()}
 fig = plot_throughput(samples | {"ConvNet training (consumes)": [consumed]})
 

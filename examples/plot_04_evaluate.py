@@ -86,9 +86,10 @@ print(f"images misclassified:              {acc.errors} of {acc.total}")
 print(f"batch counting would report {batch_counted:.2f}% instead of {acc.accuracy:.2f}%")
 
 # %%
-# Worse, that check could not fail: even a network wrong on every single image makes at most
-# one error per batch, so batch counting never reports less than the accuracy printed below,
-# compared with the threshold. A test that no network can fail tests nothing.
+# Worse, the assignment's 98% check on that number could not fail. Even a network wrong on
+# every image adds at most one error per batch, so batch counting can never report less than
+# ``100 - 100 * batches / images``. That floor, computed below, already passes the threshold:
+# a test that no network can fail tests nothing.
 floor = 100 - 100 * len(test_loader) / acc.total
 verdict = "passes" if floor >= THRESHOLD else "fails"
 print(f"lowest accuracy batch counting can report: {floor:.2f}%")
