@@ -357,7 +357,7 @@ def plot_per_class_accuracy(
     ax.set_ylim(bottom, 100 + (100 - bottom) * 0.12)  # headroom for the labels
     ax.set_xticks(range(len(values)))
     ax.set_xlabel("true digit")
-    ax.set_ylabel(f"test accuracy (%), from {bottom:g}")
+    ax.set_ylabel(f"test accuracy (%), axis starts at {bottom:g}")
     return fig
 
 

@@ -228,7 +228,7 @@ def test_per_class_accuracy_bars_labels_and_overall_line():
     # the axis starts just below the lowest bar (96.5), not at zero, and says so
     assert ax.get_ylim()[0] == 95
     assert ax.get_ylim()[1] > 100
-    assert ax.get_ylabel().endswith("from 95")
+    assert ax.get_ylabel().endswith("axis starts at 95")
     assert list(ax.get_xticks()) == list(range(10))
 
 
