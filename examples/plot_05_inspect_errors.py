@@ -42,7 +42,9 @@ convnet = load_or_train("ConvNet", config, device).net
 # ``predict`` runs the network over the test loader and keeps, for every image, its label and
 # the softmax of the network's 10 scores: a probability for each digit, summing to 1. The
 # predicted digit is the most probable one, and that probability is the network's
-# *confidence* in its answer.
+# *confidence* in its answer. It is the network's own estimate, not a guarantee: nothing in
+# training makes a confidence of 99% mean "right 99% of the time" (the probabilities need not
+# be *calibrated*).
 _, test_loader = mnist_loaders(config.batch_size, device, fast=True)
 predictions = predict(convnet, test_loader)
 print("probabilities:", tuple(predictions.probabilities.shape))  # (10000, 10)
@@ -97,10 +99,11 @@ for count, cell in zip(counts[:8].tolist(), cells[:8].tolist(), strict=True):
 # %%
 # Obvious mistakes or ambiguous data?
 # -----------------------------------
-# The mistakes are not spread evenly over the 90 possible (true, predicted) pairs: compare the
-# share column above with the share an even spread would give, printed below. The frequent
-# pairs are usually digits whose shapes differ by a single stroke; a 4 and a 9, for instance,
-# differ mainly in whether the top is closed.
+# The mistakes are not spread evenly over the 90 possible (true, predicted) pairs: the second
+# line printed below compares the share of the five most frequent pairs with the share that
+# any five pairs would hold if the mistakes were spread evenly. The frequent pairs are mostly
+# digits whose shapes differ by a single stroke; a 4 and a 9, for instance, differ mainly in
+# whether the top is closed.
 #
 # Looking at the grid, the mistakes fall into two kinds. Some images are genuinely ambiguous: a
 # person would hesitate too, and a few look as if the label itself were wrong. Others are clear

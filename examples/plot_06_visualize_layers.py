@@ -79,15 +79,20 @@ labels = [f"digit {digit}" for digit in range(10)]
 fig = plot_feature_maps(images, maps[:, :16], labels)
 
 # %%
+# The same ten digits through filters 16 to 31.
 fig = plot_feature_maps(images, maps[:, 16:], labels, first_channel=16)
 
 # %%
 # What the filters detect
 # -----------------------
-# A filter's *direction* can be measured from its weights: the weight gradients (differences
-# between neighbouring weights) point across the edge it detects. Averaging them as a structure
-# tensor gives the edge's direction, and a *clarity* between 0 (no preferred direction, a blob)
-# and 1 (a clean straight edge or stroke).
+# A filter's *direction* can be measured from its weights, treating the 5 x 5 filter as a tiny
+# image. The differences between neighbouring weights, down (``gy``) and to the right (``gx``),
+# point across the edge the filter detects (these are differences in space, not the gradients
+# of training). Adding up the products ``gx * gx``, ``gy * gy`` and ``gx * gy`` over the filter
+# (a 2 x 2 matrix known as the *structure tensor*) gives the dominant direction, and a
+# *clarity* between 0 (no preferred direction, a blob) and 1 (a clean straight edge or stroke).
+# Directions are in degrees: 0 is horizontal (``-``), 45 rises to the right (``/``), 90 is
+# vertical (``|``) and 135 falls to the right (``\``).
 
 
 def edge_directions(weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -107,8 +112,8 @@ def edge_directions(weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 # The table lists the filters from the clearest direction to the least clear. The last column is
 # each filter's response (after ReLU) to an empty image, all black: it is positive for a filter
 # whose weights add up to less than its bias, since the black background is -1 after
-# normalization. Such a filter fires on the background and is silenced by ink, so its maps show
-# the digit as a dark silhouette on a bright ground.
+# normalization. A filter with a large value there fires on the background and is silenced by
+# ink, so its maps show the digit as a dark silhouette on a bright ground.
 weights = convnet.conv1.weight.detach().cpu()[:, 0]  # (32, 5, 5)
 degrees, clarity = edge_directions(weights)
 background = (0 - MEAN) / STD  # a black pixel after normalization
@@ -123,17 +128,17 @@ for i in clarity.argsort(descending=True).tolist():
 # %%
 # Filters at the top of the table detect edges or strokes of one direction. Those at the bottom
 # have no preferred direction: they respond to blobs of ink or of background, or are still
-# noisy. The thin frame around many feature maps comes from the padding: ``conv1`` pads each
-# image with zeros, and 0 is mid-gray after normalization, not black, so the filters see a faint
-# edge all around the image.
+# noisy. The thin frame around many of the feature maps above comes from the padding:
+# ``conv1`` pads each image with zeros, and 0 is mid-gray after normalization, not black, so
+# the filters see a faint edge all around the image.
 #
 # Edges in every direction
 # ------------------------
 # A 0 is a loop, so its outline runs in every direction. For each of the four directions
 # ``-``, ``/``, ``|`` and ``\``, the filter with the clearest direction near it is shown above
 # its response to the training 0 (red weights are positive, blue negative; each response has its
-# own color scale). The clearer a filter's direction, the more its response concentrates on the
-# parts of the loop that run that way.
+# own color scale). Each response is strongest on the parts of the loop that run roughly in
+# its filter's direction, and fades where the loop turns across it.
 nearest = (degrees / 45).round().long() % 4  # 0: near 0 deg, 1: 45, 2: 90, 3: 135
 chosen = [int(torch.where(nearest == k, clarity, -1.0).argmax()) for k in range(4)]
 chosen = [i for k, i in enumerate(chosen) if nearest[i] == k]  # skip a direction nobody has

@@ -69,7 +69,11 @@ trained = {name: load_or_train(name, config, device) for name in nets}
 # The loss curves on one plot. The y-axis is logarithmic: late in training the losses are small,
 # and on a linear axis their differences would disappear. A training loss measures how well a
 # network fits the images it learns from, not how well it reads new ones: the test accuracy
-# below is the fair comparison.
+# below is the fair comparison. The same number of epochs does not take both networks equally
+# far, though: the one whose last loss is the higher still fits even its training images less
+# well, so part of any accuracy gap may come from training, not from the architecture.
+for name, t in trained.items():
+    print(f"{name}: mean training loss {t.losses[-1]:.3f} in the last epoch")
 fig = plot_loss_curves({name: t.losses for name, t in trained.items()}, log_scale=True)
 
 # %%
@@ -86,20 +90,22 @@ for name, t in trained.items():
 # %%
 # Why the CNN does better with fewer parameters
 # ---------------------------------------------
-# Three properties of the convolutional layers explain the gap in the printed accuracies.
+# Beyond how far training went, three properties of the convolutional layers are the usual
+# explanation of the gap in the printed accuracies.
 #
 # - **Locality.** A 5 x 5 filter looks at 25 neighbouring pixels at a time. Strokes, edges and
 #   corners are local patterns, so this is the right place to look; the FCNet's first layer
 #   must discover from the data which of its 784 inputs belong together.
-# - **Weight sharing.** Each filter is applied at every position of the image, so ``conv1``
-#   gets 32 detectors out of the few weights of its 32 small filters (its row in the table),
-#   and a stroke learned in one place is recognized everywhere. The FCNet must learn the same
-#   pattern separately for each position where it occurs: more parameters, and fewer training
-#   examples for each of them.
-# - **Translation equivariance and pooling.** Shifting the input shifts the feature maps by the
-#   same amount; max pooling then keeps the strongest response in each 2 x 2 window, so a small
-#   shift changes little of what the later layers see. The ConvNet's last two layers are fully
-#   connected, though, so a large shift still hurts it.
+# - **Weight sharing.** Each filter is applied at every position of the image, so the few
+#   weights of ``conv1``'s 32 small filters (its row in the table) are all it needs to look
+#   for 32 patterns at every position, and a stroke learned in one place is recognized
+#   everywhere. The FCNet must learn the same pattern separately for each position where it
+#   occurs: more parameters, and fewer training examples for each of them.
+# - **Translation equivariance and pooling.** A convolution is *equivariant* to shifts:
+#   shifting the input shifts its feature maps by the same amount (away from the borders).
+#   Max pooling then keeps only the strongest response in each 2 x 2 window, so a shift of a
+#   pixel or so changes little of what the later layers see. The ConvNet's last two layers are
+#   fully connected, though, so a large shift still hurts it.
 
 # %%
 # Shifted digits
@@ -108,7 +114,8 @@ for name, t in trained.items():
 # saw a digit away from the center during training. Below, the test images are moved by 0 to 4
 # pixels in each of the four directions (right, left, down, up), and the uncovered pixels are
 # set to black, that is, to the value of a black pixel after normalization. Each shift costs
-# four passes over the images, so only the first 2,000 test images are used.
+# four passes over the images, so only the first 2,000 test images are used (which is why the
+# unshifted accuracies differ slightly from those of the whole test set above).
 images, labels = mnist_tensors(train=False, device=device)
 images, labels = images[:2000], labels[:2000]  # (2000, 1, 28, 28)
 background = (0 - MEAN) / STD  # black (0) normalized like every pixel
