@@ -133,11 +133,13 @@ for i, shift in enumerate(shifts):
 
 # %%
 # If the explanation above is right, the ConvNet should lose less accuracy than the FCNet as
-# the digits move away from the center. The lines below are computed from the table, and the
-# plot shows both curves.
+# the digits move away from the center. The lines below are computed from the table:
 for name, acc in accuracies.items():
     print(
         f"{name}: from {acc[0]:.2f}% unshifted to {acc[-1]:.2f}% at {shifts[-1]} pixels, "
         f"a loss of {acc[0] - acc[-1]:.1f} percentage points."
     )
+
+# %%
+# Both curves on one plot:
 fig = plot_accuracy_by_shift(list(shifts), accuracies)
