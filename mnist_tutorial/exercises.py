@@ -1,0 +1,372 @@
+"""The exercises at the end of each section, and ``check``, which marks a reader's answer.
+
+Every expected answer is computed here from the data and the package (and from the reader's
+trained network where the answer depends on it), never typed in. A wrong answer gets a hint
+that says how to get there, never the answer itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mnist_tutorial.data import MEAN, STD, load_mnist, mnist_tensors, normalize
+from mnist_tutorial.evaluation import confusion_matrix, predict, shift_images
+from mnist_tutorial.models import IMAGE_SIZE, ConvNet
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    """One exercise: ``judge(answer, **context)`` returns None when right, else a hint."""
+
+    name: str
+    question: str
+    judge: Callable[..., str | None]
+    needs: tuple[str, ...] = ()  # what check() must be given besides the answer, e.g. ("net",)
+
+
+EXERCISES: dict[str, Exercise] = {}
+
+
+def check(name: str, answer: Any, **context: Any) -> bool:
+    """Say whether ``answer`` to exercise ``name`` is right; print a hint when it is not."""
+    if name not in EXERCISES:
+        raise KeyError(f"no exercise named {name!r}; the exercises are: {', '.join(EXERCISES)}")
+    exercise = EXERCISES[name]
+    missing = [key for key in exercise.needs if key not in context]
+    if missing:
+        example = ", ".join(f"{key}={key}" for key in exercise.needs)
+        raise TypeError(
+            f"exercise {name!r} depends on your trained network: call check({name!r}, answer, "
+            f"{example})"
+        )
+    hint = exercise.judge(answer, **context)
+    if hint is None:
+        print(f"Correct! ({name})")
+        return True
+    print(f"Not quite ({name}). {hint}")
+    return False
+
+
+# --- Comparing answers ------------------------------------------------------------------------
+
+
+def _number(answer: Any) -> float | None:
+    """A plain number from an int, float, numpy scalar or one-element tensor; None otherwise."""
+    if isinstance(answer, bool | str) or answer is None:
+        return None
+    try:
+        return float(answer)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _compare(answer: Any, expected: Any, tolerance: float, hint: str) -> str | None:
+    """None when ``answer`` matches ``expected`` (numbers, or a tuple of numbers), else a hint."""
+    if isinstance(expected, tuple):
+        if not isinstance(answer, tuple | list) or len(answer) != len(expected):
+            return f"Answer with a tuple of {len(expected)} numbers. {hint}"
+        parts = [_compare(a, e, tolerance, hint) for a, e in zip(answer, expected, strict=True)]
+        return next((part for part in parts if part is not None), None)
+    if isinstance(expected, float) and math.isnan(expected):
+        return "With this network the answer is undefined (nothing to count): use the trained one."
+    value = _number(answer)
+    if value is None:
+        return f"Answer with a number, not {type(answer).__name__}. {hint}"
+    return None if abs(value - expected) <= tolerance else hint
+
+
+def _value_exercise(
+    name: str, question: str, hint: str, tolerance: float = 0.0, needs: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an exercise whose answer is the value that the decorated function computes."""
+
+    def register(expected: Callable[..., Any]) -> Callable[..., Any]:
+        def judge(answer: Any, **context: Any) -> str | None:
+            return _compare(answer, expected(**context), tolerance, hint)
+
+        EXERCISES[name] = Exercise(name, question, judge, needs)
+        return expected
+
+    return register
+
+
+def _device(net: nn.Module) -> torch.device:
+    return next(net.parameters()).device
+
+
+# --- 1. Load the data -------------------------------------------------------------------------
+
+
+@_value_exercise(
+    "digit-count",
+    "How many images of the training set show the digit 5?",
+    "Compare the training set's `targets` with 5 and add up the matches.",
+)
+def _digit_count() -> int:
+    return int((load_mnist(train=True).targets == 5).sum())
+
+
+@_value_exercise(
+    "batches-per-epoch",
+    "With batch_size=128, how many batches make one epoch of the training set, and how many "
+    "images does the last batch hold? Answer (batches, last).",
+    "Divide the number of training images by 128: a partial batch at the end still counts.",
+)
+def _batches_per_epoch() -> tuple[int, int]:
+    images = len(load_mnist(train=True))
+    return math.ceil(images / 128), images - 128 * (math.ceil(images / 128) - 1)
+
+
+# --- 2. Build the CNN -------------------------------------------------------------------------
+
+
+def _conv_stack(channels: tuple[int, int], padding: int) -> nn.Sequential:
+    """The ConvNet's convolution part with other channel counts or padding."""
+    first, second = channels
+    return nn.Sequential(
+        nn.Conv2d(1, first, kernel_size=5, padding=padding),
+        nn.MaxPool2d(2),
+        nn.Conv2d(first, second, kernel_size=5, padding=padding),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+    )
+
+
+@_value_exercise(
+    "flattened-size",
+    "If both convolutions used padding=0, how many inputs would fc1 need?",
+    "Apply output_side to each of the four layers in turn, then multiply by conv2's channels.",
+)
+def _flattened_size() -> int:
+    return _conv_stack((32, 64), padding=0)(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE)).shape[1]
+
+
+@_value_exercise(
+    "parameter-count",
+    "How many trainable parameters would the ConvNet have with 16 filters in conv1 and 32 in "
+    "conv2, everything else unchanged?",
+    "Count layer by layer: conv2's filters span all of conv1's channels, fc1's inputs are "
+    "conv2's channels x 7 x 7, and every layer has one bias per output.",
+)
+def _parameter_count() -> int:
+    convs = _conv_stack((16, 32), padding=2)
+    flat = convs(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE)).shape[1]
+    head = nn.Sequential(nn.Linear(flat, 512), nn.Linear(512, 10))
+    return sum(p.numel() for p in [*convs.parameters(), *head.parameters()])
+
+
+# --- 3. Train the network ---------------------------------------------------------------------
+
+
+def _judge_training_step(train_step: Any) -> str | None:
+    """Run the reader's step and a reference step on two copies of one small net, twice."""
+    if not callable(train_step):
+        return "Answer with your function itself: check('training-step', train_step)."
+    torch.manual_seed(0)
+    images, labels = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    nets = [nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10)) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    optims = [torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9) for net in nets]
+    loss_function = nn.CrossEntropyLoss()
+    for step in (1, 2):  # a forgotten zero_grad only shows at the second step
+        optims[0].zero_grad()
+        expected_loss = loss_function(nets[0](images), labels)
+        expected_loss.backward()
+        optims[0].step()
+        returned = train_step(nets[1], optims[1], loss_function, images, labels)
+        if _number(returned) is None:
+            return "Return the batch's loss as a number (a float), computed before the update."
+        if abs(_number(returned) - expected_loss.item()) > 1e-5:
+            return "Return the loss of the batch as computed by the forward pass, as a float."
+        same = [torch.allclose(a, b, atol=1e-6) for a, b in zip(*(n.parameters() for n in nets))]
+        if not all(same):
+            if step == 1:
+                return "The weights did not move as one SGD step moves them: backward, then step."
+            return "The second step went wrong: gradients add up unless they are cleared first."
+    return None
+
+
+EXERCISES["training-step"] = Exercise(
+    "training-step",
+    "Write train_step(net, optim, loss_function, images, labels): one training step on one "
+    "batch, returning the batch's loss as a float.",
+    _judge_training_step,
+)
+
+
+@_value_exercise(
+    "momentum-limit",
+    "With momentum 0.9 and the same gradient g at every step, the velocity settles at a "
+    "multiple of g. Which multiple?",
+    "Once the velocity stops changing, v = momentum * v + g: solve for v.",
+    tolerance=1e-3,
+)
+def _momentum_limit() -> float:
+    weight = nn.Parameter(torch.zeros(()))
+    optim = torch.optim.SGD([weight], lr=1.0, momentum=0.9)
+    for _ in range(300):
+        before = weight.item()
+        weight.grad = torch.ones(())
+        optim.step()
+    return before - weight.item()  # the last step's size, lr * velocity, with lr 1 and g 1
+
+
+# --- 4. Evaluate ------------------------------------------------------------------------------
+
+
+def _test_predictions(net: nn.Module) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(labels, predicted, confidence) for the whole test set, on the CPU."""
+    images, labels = mnist_tensors(train=False, device=_device(net))
+    result = predict(net, zip(images.split(1000), labels.split(1000), strict=True))
+    return result.labels, result.predicted, result.confidence
+
+
+@_value_exercise(
+    "misclassified-images",
+    "How many test images does your trained ConvNet misclassify?",
+    "Count images, not batches: over the whole test set, compare each argmax with its label.",
+    needs=("net",),
+)
+def _misclassified_images(net: nn.Module) -> int:
+    labels, predicted, _ = _test_predictions(net)
+    return int((predicted != labels).sum())
+
+
+@_value_exercise(
+    "batch-counting-floor",
+    "With test batches of 100 images, what is the lowest accuracy (in %) that batch counting "
+    "can report, whatever the network?",
+    "Each batch adds at most one error: count the batches, then divide by the images.",
+    tolerance=0.005,
+)
+def _batch_counting_floor() -> float:
+    images = len(load_mnist(train=False))
+    return 100 - 100 * math.ceil(images / 100) / images
+
+
+# --- 5. Inspect the errors --------------------------------------------------------------------
+
+
+def _judge_most_confused(answer: Any, net: nn.Module) -> str | None:
+    labels, predicted, _ = _test_predictions(net)
+    mistakes = confusion_matrix(labels, predicted).fill_diagonal_(0)
+    hint = "Zero the diagonal of the confusion matrix, then find its largest cell."
+    problem = _compare(answer, (0, 0, 0), float("inf"), hint)  # the shape of the answer only
+    if problem is not None:
+        return problem
+    true, pred, count = (round(_number(part)) for part in answer)
+    if not (0 <= true < 10 and 0 <= pred < 10) or true == pred:
+        return "Digits run from 0 to 9, and a mistake has two different digits. " + hint
+    # Ties are possible: any pair with the highest count is right.
+    return None if count == mistakes.max() == mistakes[true, pred] else hint
+
+
+EXERCISES["most-confused-pair"] = Exercise(
+    "most-confused-pair",
+    "Which mistake does your ConvNet make most often, and how often? Answer (true digit, "
+    "predicted digit, count).",
+    _judge_most_confused,
+    needs=("net",),
+)
+
+
+@_value_exercise(
+    "confident-accuracy",
+    "On the test images where your ConvNet's confidence is at least 0.99, what is its "
+    "accuracy (in %)?",
+    "Keep the images whose highest probability is >= 0.99, then count the correct ones "
+    "among them only.",
+    tolerance=0.005,
+    needs=("net",),
+)
+def _confident_accuracy(net: nn.Module) -> float:
+    labels, predicted, confidence = _test_predictions(net)
+    sure = confidence >= 0.99
+    return 100.0 * float((predicted[sure] == labels[sure]).double().mean())
+
+
+# --- 6. Visualize the layers ------------------------------------------------------------------
+
+
+def _judge_vertical_edge(kernel: Any) -> str | None:
+    """A 3 x 3 filter that answers a vertical edge and ignores flat areas and horizontal edges."""
+    if not isinstance(kernel, torch.Tensor) or kernel.shape != (3, 3):
+        return "Answer with a 3 x 3 tensor, e.g. torch.tensor([[...], [...], [...]])."
+    weights = kernel.detach().double().reshape(1, 1, 3, 3)
+    vertical = -torch.ones(1, 1, 8, 8, dtype=torch.double)
+    vertical[..., 4:] = 1.0  # background on the left, ink on the right
+    horizontal = vertical.transpose(2, 3)
+    response = {
+        name: F.conv2d(image, weights).abs().max().item()
+        for name, image in [("flat", torch.ones_like(vertical)), ("v", vertical), ("h", horizontal)]
+    }
+    if response["v"] < 1e-6:
+        return "It gives nothing on a vertical edge: weigh the left and right columns differently."
+    if response["flat"] > 1e-6 * response["v"]:
+        return "It responds to a uniform image: make the weights add up to zero."
+    if response["h"] > 0.1 * response["v"]:
+        return "It responds to horizontal edges too: make each row of weights the same."
+    return None
+
+
+EXERCISES["vertical-edge-filter"] = Exercise(
+    "vertical-edge-filter",
+    "Write a 3 x 3 filter that responds to a vertical edge but gives 0 on a uniform image and "
+    "(almost) nothing on a horizontal edge.",
+    _judge_vertical_edge,
+)
+
+
+@_value_exercise(
+    "zero-activations",
+    "What fraction of the values in the 32 feature maps (conv1 + ReLU) of the first training "
+    "image are exactly zero?",
+    "Run features() on that one image, normalized, then count the zeros over all 32 x 28 x 28.",
+    tolerance=1e-4,
+    needs=("net",),
+)
+def _zero_activations(net: nn.Module) -> float:
+    image = normalize(load_mnist(train=True).data[:1]).to(_device(net))  # (1, 1, 28, 28)
+    with torch.no_grad():
+        maps = net.features(image)  # (1, 32, 28, 28)
+    return float((maps == 0).double().mean())
+
+
+# --- 7. Compare with a fully connected network ------------------------------------------------
+
+
+@_value_exercise(
+    "no-weight-sharing",
+    "conv1 turns a 28 x 28 image into 32 maps of 28 x 28. How many parameters would a fully "
+    "connected layer with the same inputs and outputs have?",
+    "One weight for every (input, output) pair and one bias per output; the outputs are "
+    "32 x 28 x 28 values.",
+)
+def _no_weight_sharing() -> int:
+    inputs = IMAGE_SIZE * IMAGE_SIZE
+    with torch.no_grad():
+        outputs = ConvNet().features(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE)).numel()
+    return inputs * outputs + outputs
+
+
+@_value_exercise(
+    "shift-right-accuracy",
+    "Move the first 2,000 test images 3 pixels to the right (only right): what is your "
+    "network's accuracy on them (in %)?",
+    "shift_images(images, dx=3, dy=0, fill=...) with fill the normalized black, then count "
+    "the correct images out of 2,000.",
+    tolerance=0.005,
+    needs=("net",),
+)
+def _shift_right_accuracy(net: nn.Module) -> float:
+    images, labels = mnist_tensors(train=False, device=_device(net), subset=None)
+    moved = shift_images(images[:2000], dx=3, dy=0, fill=(0 - MEAN) / STD)
+    result = predict(net, [(moved, labels[:2000])])
+    return 100.0 * float((result.predicted == result.labels).double().mean())

@@ -1,0 +1,197 @@
+"""Tests of mnist_tutorial.exercises: every exercise accepts its answer and rejects wrong ones.
+
+The right answers are computed here a second way (or written out where the arithmetic is
+short), not by calling the checker's own code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from mnist_tutorial.data import MEAN, STD, TensorLoader
+from mnist_tutorial.evaluation import confusion_matrix, evaluate, predict, shift_images
+from mnist_tutorial.exercises import EXERCISES, check
+from mnist_tutorial.models import ConvNet
+
+
+@pytest.fixture(scope="module")
+def linear_net(mnist_train) -> nn.Module:
+    """A linear classifier trained for a moment: cheap, sure of some images, often wrong."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+    optim = torch.optim.SGD(net.parameters(), lr=0.1)
+    for images, labels in TensorLoader(*mnist_train, batch_size=500):
+        optim.zero_grad()
+        nn.functional.cross_entropy(net(images), labels).backward()
+        optim.step()
+    return net
+
+
+def assert_marked(name: str, right: object, wrong: list[object], **context: object) -> None:
+    """``right`` is accepted; each of ``wrong`` is refused with a hint that hides ``right``."""
+    assert check(name, right, **context) is True
+    for answer in wrong:
+        judge = EXERCISES[name].judge
+        hint = judge(answer, **context)
+        assert hint, f"{name}: {answer!r} was accepted"
+        if isinstance(right, int | float) and not isinstance(right, bool):
+            assert f"{right}" not in hint, f"{name}: the hint gives the answer away"
+        assert check(name, answer, **context) is False
+
+
+def test_every_exercise_is_tested() -> None:
+    tested = {
+        "digit-count",
+        "batches-per-epoch",
+        "flattened-size",
+        "parameter-count",
+        "training-step",
+        "momentum-limit",
+        "misclassified-images",
+        "batch-counting-floor",
+        "most-confused-pair",
+        "confident-accuracy",
+        "vertical-edge-filter",
+        "zero-activations",
+        "no-weight-sharing",
+        "shift-right-accuracy",
+    }
+    assert set(EXERCISES) == tested
+
+
+def test_check_prints_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    check("momentum-limit", 10)
+    assert "Correct!" in capsys.readouterr().out
+    check("momentum-limit", 3)
+    out = capsys.readouterr().out
+    assert "Not quite" in out
+    assert "solve for v" in out
+
+
+def test_unknown_exercise_lists_the_names() -> None:
+    with pytest.raises(KeyError, match="flattened-size"):
+        check("flatened-size", 1024)
+
+
+def test_missing_network_says_how_to_pass_it() -> None:
+    with pytest.raises(TypeError, match=r"net=net"):
+        check("misclassified-images", 100)
+
+
+def test_answers_of_the_wrong_kind_get_a_clear_hint() -> None:
+    assert "number" in EXERCISES["flattened-size"].judge("1024")
+    assert "number" in EXERCISES["flattened-size"].judge(True)
+    assert "tuple of 2" in EXERCISES["batches-per-epoch"].judge(469)
+
+
+def test_data_exercises(mnist_train) -> None:
+    labels = mnist_train[1].tolist()
+    fives = labels.count(5)
+    assert_marked("digit-count", fives, [fives - 1, labels.count(3)])
+    loader = TensorLoader(*mnist_train, batch_size=128)
+    last = len(list(loader)[-1][1])
+    assert_marked("batches-per-epoch", (len(loader), last), [(len(loader) - 1, 128), (469, 128)])
+    assert_marked("batches-per-epoch", [len(loader), last], [])  # a list is as good as a tuple
+
+
+def test_cnn_exercises() -> None:
+    # Without padding each 5 x 5 convolution takes 4 pixels off a side: 28, 24, 12, 8, 4.
+    assert_marked("flattened-size", 64 * 4 * 4, [64 * 7 * 7, 3136, 64 * 5 * 5])
+    conv1 = 16 * 1 * 5 * 5 + 16
+    conv2 = 32 * 16 * 5 * 5 + 32
+    fc1 = 32 * 7 * 7 * 512 + 512
+    fc2 = 512 * 10 + 10
+    total = conv1 + conv2 + fc1 + fc2
+    assert_marked("parameter-count", total, [total - 16 - 32 - 512 - 10, 1_663_370])
+
+
+def good_step(net, optim, loss_function, images, labels) -> float:
+    optim.zero_grad()
+    loss = loss_function(net(images), labels)
+    loss.backward()
+    optim.step()
+    return loss.item()
+
+
+def no_zero_grad(net, optim, loss_function, images, labels) -> float:
+    loss = loss_function(net(images), labels)
+    loss.backward()
+    optim.step()
+    return loss.item()
+
+
+def no_step(net, optim, loss_function, images, labels) -> float:
+    optim.zero_grad()
+    loss = loss_function(net(images), labels)
+    loss.backward()
+    return loss.item()
+
+
+def no_return(net, optim, loss_function, images, labels) -> None:
+    good_step(net, optim, loss_function, images, labels)
+
+
+def test_training_exercises() -> None:
+    assert check("training-step", good_step)
+    hints = {f.__name__: EXERCISES["training-step"].judge(f) for f in (no_zero_grad, no_step)}
+    assert "cleared" in hints["no_zero_grad"]
+    assert "step" in hints["no_step"]
+    assert "float" in EXERCISES["training-step"].judge(no_return)
+    assert "function" in EXERCISES["training-step"].judge(0.5)
+    # v = 0.9 v + g settles at v = g / (1 - 0.9)
+    assert_marked("momentum-limit", 1 / (1 - 0.9), [9, 0.9, 1.9])
+
+
+def test_evaluation_exercises(linear_net, mnist_test) -> None:
+    errors = evaluate(linear_net, TensorLoader(*mnist_test, batch_size=256)).errors
+    assert_marked("misclassified-images", errors, [errors + 1, 40], net=linear_net)
+    # 100 batches of 100: at most 100 errors over 10,000 images
+    assert_marked("batch-counting-floor", 99.0, [98.0, 99.6, 100])
+
+
+def test_error_exercises(linear_net, mnist_test) -> None:
+    result = predict(linear_net, TensorLoader(*mnist_test, batch_size=500))
+    mistakes = confusion_matrix(result.labels, result.predicted).fill_diagonal_(0)
+    true, pred = divmod(int(mistakes.argmax()), 10)
+    count = int(mistakes[true, pred])
+    wrong = [(true, pred, count - 1), (pred, pred, count), (true, pred), "4 9"]
+    if mistakes[pred, true] != count:
+        wrong.append((pred, true, count))
+    assert_marked("most-confused-pair", (true, pred, count), wrong, net=linear_net)
+    sure = result.confidence >= 0.99
+    accuracy = 100 * (result.predicted[sure] == result.labels[sure]).float().mean().item()
+    assert 0 < sure.sum() < len(sure)
+    assert_marked("confident-accuracy", accuracy, [accuracy + 1], net=linear_net)
+    untrained = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))
+    assert "undefined" in EXERCISES["confident-accuracy"].judge(50.0, net=untrained)
+
+
+def test_layer_exercises(mnist_train) -> None:
+    edge = torch.tensor([[-1.0, 0.0, 1.0]] * 3)
+    assert check("vertical-edge-filter", edge)
+    assert check("vertical-edge-filter", -2 * edge)  # dark on the right is an edge too
+    judge = EXERCISES["vertical-edge-filter"].judge
+    assert "add up to zero" in judge(torch.tensor([[0.0, 1.0, 2.0]] * 3))
+    assert "horizontal" in judge(edge + edge.T)
+    assert "3 x 3" in judge(torch.ones(5, 5))
+    assert "nothing" in judge(torch.zeros(3, 3))
+
+    net = ConvNet().eval()
+    with torch.no_grad():
+        maps = net.features(mnist_train[0][:1])
+    fraction = (maps == 0).float().mean().item()
+    assert_marked("zero-activations", fraction, [fraction + 0.01, 1 - fraction], net=net)
+
+
+def test_comparison_exercises(linear_net, mnist_test) -> None:
+    outputs = 32 * 28 * 28
+    assert_marked("no-weight-sharing", 784 * outputs + outputs, [784 * outputs, 32 * 26])
+    images, labels = mnist_test[0][:2000], mnist_test[1][:2000]
+    moved = shift_images(images, dx=3, dy=0, fill=(0 - MEAN) / STD)
+    accuracy = evaluate(linear_net, [(moved, labels)]).accuracy
+    assert math.isfinite(accuracy)
+    assert_marked("shift-right-accuracy", accuracy, [accuracy - 1], net=linear_net)
