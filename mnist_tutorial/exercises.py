@@ -185,8 +185,8 @@ def _judge_training_step(train_step: Any) -> str | None:
             return "Return the batch's loss as a number (a float), computed before the update."
         if abs(_number(returned) - expected_loss.item()) > 1e-5:
             return "Return the loss of the batch as computed by the forward pass, as a float."
-        same = [torch.allclose(a, b, atol=1e-6) for a, b in zip(*(n.parameters() for n in nets))]
-        if not all(same):
+        pairs = zip(nets[0].parameters(), nets[1].parameters(), strict=True)
+        if not all(torch.allclose(a, b, atol=1e-6) for a, b in pairs):
             if step == 1:
                 return "The weights did not move as one SGD step moves them: backward, then step."
             return "The second step went wrong: gradients add up unless they are cleared first."

@@ -26,7 +26,7 @@ _NOTEBOOK_CSS = (
 
 
 def qualified_name(obj: Any) -> str:
-    """``module.QualName`` of a class, function or method, e.g. ``mnist_tutorial.models.ConvNet``."""
+    """``module.QualName`` of a class, function or method: ``mnist_tutorial.models.ConvNet``."""
     return f"{obj.__module__}.{obj.__qualname__}"
 
 
