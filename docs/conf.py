@@ -33,6 +33,8 @@ extensions = [
     # MathJax served from the site itself, not a CDN: pages work offline and in the tests.
     "sphinx-mathjax-offline",
     "tutorial_ext",
+    "solutions",  # exercise solutions in collapsed dropdowns
+    "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.
@@ -66,7 +68,13 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",
-    "image_scrapers": ("matplotlib", "graphviz_scraper.graphviz_scraper"),
+    # matplotlib figures, refused when their text would be too small to read (figure_text.py)
+    "image_scrapers": (
+        "figure_text.checked_matplotlib_scraper",
+        "graphviz_scraper.graphviz_scraper",
+    ),
+    # every figure also in twice the resolution, for high-density screens
+    "image_srcset": ["2x"],
     # The graph is shown as an SVG image by the scraper, not as "<graphviz... object at 0x...>".
     "ignore_repr_types": r"graphviz\.",
     "reset_modules": ("matplotlib", "tutorial_ext.reset_state"),
@@ -88,6 +96,7 @@ html_title = "MNIST CNN tutorial"
 html_static_path = ["_static"]
 html_favicon = "_static/favicon.svg"
 html_css_files = ["tutorial.css"]
+html_js_files = ["figure-links.js"]  # a click on a figure opens it full size
 html_theme_options = {
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
     "icon_links": [
@@ -106,7 +115,9 @@ if quick_mode():
 # Follow the reader's system setting; without a default, a first visit logs an error
 # ("Got invalid theme mode") in the browser console.
 html_context = {"default_mode": "auto"}
-html_sidebars = {"index": [], "build": [], "api": []}
+# No left navigation on the section pages: the breadcrumb under each title links every section,
+# and the article gets the width that code lines of 100 characters need.
+html_sidebars = {"index": [], "build": [], "api": [], "auto_examples/plot_*": []}
 
 # The copy button goes on code, not on the printed output of the examples.
 copybutton_selector = "div:not(.sphx-glr-script-out) > div.highlight pre"

@@ -18,6 +18,7 @@ sees it. You will learn:
 # -----
 # Everything reused across sections lives in the ``mnist_tutorial`` package. The device is
 # chosen once: the GPU when there is one, else the CPU.
+import math
 import time
 
 import matplotlib.pyplot as plt
@@ -25,6 +26,7 @@ import torch
 
 from mnist_tutorial.data import load_mnist, mnist_loaders
 from mnist_tutorial.environment import select_device
+from mnist_tutorial.exercises import check
 from mnist_tutorial.visualization import plot_class_counts, plot_image_grid
 
 device = select_device()
@@ -175,3 +177,36 @@ for ax, (split, counts) in zip(axes, splits.items(), strict=True):
     ax.set_ylim(0, 1.35 * counts.max().item())  # room for the legend above the bars
     ax.set_title(f"{split} split: images per digit")
     fig = plot_class_counts({split: counts.tolist()}, ax=ax)
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: how much is background?** What fraction of all the pixels of the training
+# images are pure background, stored as 0 on disk? Compute it from ``train_set.data``, then
+# ``check("background-fraction", your_answer)``.
+#
+# .. solution-start::
+background = (train_set.data == 0).float().mean().item()  # over all 60,000 x 28 x 28 pixels
+print(f"{background:.2%} of the training pixels are background")
+check("background-fraction", background)
+
+# %%
+# .. solution-end::
+#
+# That share is why the normalized pixels average well below zero (see the statistics above).
+#
+# **Exercise 2: batches of 128.** With ``batch_size=128``, how many batches make one epoch of
+# the training split, and how many images does the last one hold? Answer with a tuple,
+# ``check("batches-per-epoch", (batches, last))``.
+#
+# .. solution-start::
+batches = math.ceil(len(train_set) / 128)  # a partial batch at the end is still a batch
+last = len(train_set) - (batches - 1) * 128
+print(f"{batches} batches, the last one with {last} images")
+print("the DataLoader agrees:", len(torch.utils.data.DataLoader(train_set, 128)) == batches)
+check("batches-per-epoch", (batches, last))
+
+# %%
+# .. solution-end::
+#
+# Next, :ref:`sphx_glr_auto_examples_plot_02_build_cnn.py` builds the network that reads them.

@@ -5,6 +5,8 @@ Build the CNN
 This section builds the convolutional network that the rest of the tutorial trains, and takes
 it apart before training. You will learn:
 
+* how a network is written in PyTorch: a subclass of ``nn.Module`` with a ``forward`` method,
+* what a convolution, a ReLU and a max pooling compute, on a 4 x 4 example you can check by hand,
 * what each layer does, and how a 28 x 28 image shrinks on its way through the network,
 * why the first fully connected layer has exactly the number of inputs it has,
 * how to check the network's output shape before training it,
@@ -20,19 +22,53 @@ it apart before training. You will learn:
 import math
 
 import torch
+import torch.nn.functional as F
 
 from mnist_tutorial.data import load_mnist
 from mnist_tutorial.environment import seed_everything, select_device
+from mnist_tutorial.exercises import check
 from mnist_tutorial.models import (
     ConvNet,
     count_parameters,
     format_parameter_table,
     parameter_table,
 )
+from mnist_tutorial.source import show_source
 from mnist_tutorial.visualization import network_graph, plot_parameter_counts
 
 device = select_device()
 seed_everything(0)  # the initial weights are random: seed them for a reproducible page
+
+# %%
+# Three operations, by hand
+# -------------------------
+# A convolution slides a small grid of weights, the *kernel*, over the image; at each position
+# it multiplies the pixels under the kernel by the weights and adds the products up (plus a
+# bias, 0 here). A 2 x 2 kernel fits in 3 x 3 positions of a 4 x 4 image, so the output is
+# 3 x 3. Check the top-left value yourself: ``1*1 + 2*0 + 0*0 + 1*(-1) = 0``.
+image4 = torch.tensor([[1.0, 2, 0, 1], [0, 1, 3, 0], [2, 0, 1, 1], [1, 1, 0, 2]])  # (4, 4)
+kernel = torch.tensor([[1.0, 0], [0, -1]])  # (2, 2): pixel minus its lower-right neighbour
+conv = F.conv2d(image4.reshape(1, 1, 4, 4), kernel.reshape(1, 1, 2, 2))  # (1, 1, 3, 3)
+print("convolution:\n", conv[0, 0])
+
+# %%
+# A ReLU keeps the positive values and sets the negative ones to 0. Max pooling with a 2 x 2
+# window and stride 2 cuts the image into 2 x 2 squares and keeps the largest value of each:
+# a 4 x 4 input gives 2 x 2 (top-left square: ``max(1, 2, 0, 1) = 2``).
+print("ReLU of the convolution:\n", F.relu(conv)[0, 0])
+print("2 x 2 max pooling of the image:\n", F.max_pool2d(image4.reshape(1, 1, 4, 4), 2)[0, 0])
+
+# %%
+# Writing a network in PyTorch
+# ----------------------------
+# A network is a class that inherits from ``nn.Module``. Its ``__init__`` first calls
+# ``super().__init__()``, which sets up the bookkeeping of ``nn.Module``; then every layer
+# assigned to ``self`` is registered, so that ``net.parameters()`` finds its weights for the
+# optimizer and ``net.to(device)`` moves them. ``forward`` says how an input flows through the
+# layers. You never call it directly: ``net(x)`` calls it for you (after any hooks PyTorch
+# attaches). Here is the tutorial's network, read from the ``mnist_tutorial`` package when this
+# page was built, so it is exactly the code that is trained in the next section:
+show_source(ConvNet)
 
 # %%
 # The architecture
@@ -71,6 +107,20 @@ with torch.no_grad():
     print(f"after conv2 + ReLU: {tuple(x.shape)}")
     x = net.pool2(x)  # (1, 64, 7, 7)
     print(f"after pool2:        {tuple(x.shape)}")
+    x = torch.flatten(x, start_dim=1)  # (1, 3136)
+    print(f"flattened:          {tuple(x.shape)}")
+    x = net.relu(net.fc1(x))  # (1, 512)
+    print(f"after fc1 + ReLU:   {tuple(x.shape)}")
+    x = net.fc2(x)  # (1, 10)
+    print(f"after fc2:          {tuple(x.shape)}")
+
+# %%
+# The walk above retyped ``forward`` by hand, so check that it gives exactly what the network
+# itself computes for the same image:
+with torch.no_grad():
+    same = torch.equal(x, net(image.unsqueeze(0).to(device)))
+print("the walk gives exactly net(image):", same)
+assert same
 
 
 # %%
@@ -166,5 +216,51 @@ network_graph(net, example)
 # weights. ``fc1`` connects every one of its inputs to every one of its 512 units, and holds
 # almost all the parameters (the log scale keeps the small layers visible). That is the layer
 # to shrink if the network had to be smaller.
-# sphinx_gallery_thumbnail_number = 2
 fig = plot_parameter_counts(parameter_table(net))
+# sphinx_gallery_thumbnail_number = 2
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: padding.** If both convolutions used ``padding=0`` (and nothing else changed),
+# how many inputs would ``fc1`` need? Work it out with ``output_side``, then check your answer
+# with ``check("flattened-size", your_answer)``.
+#
+# .. solution-start::
+side = 28
+for kernel_size, padding, stride in [(5, 0, 1), (2, 0, 2), (5, 0, 1), (2, 0, 2)]:
+    side = output_side(side, kernel=kernel_size, padding=padding, stride=stride)
+print(f"side after pool2: {side}, so fc1 needs 64 x {side} x {side} = {64 * side * side}")
+check("flattened-size", 64 * side * side)
+
+# %%
+# .. solution-end::
+#
+# **Exercise 2: a smaller network.** How many trainable parameters would the ConvNet have with
+# 16 filters in ``conv1`` and 32 in ``conv2``, everything else unchanged? Count with the rules
+# above, then ``check("parameter-count", your_answer)``.
+#
+# .. solution-start::
+
+
+def conv_parameters(c_out: int, c_in: int, k: int) -> int:
+    return c_out * c_in * k * k + c_out  # weights + one bias per filter
+
+
+def linear_parameters(n_out: int, n_in: int) -> int:
+    return n_out * n_in + n_out  # weights + one bias per unit
+
+
+smaller = (
+    conv_parameters(16, 1, 5)
+    + conv_parameters(32, 16, 5)  # each filter spans conv1's 16 channels
+    + linear_parameters(512, 32 * 7 * 7)  # 32 maps of 7 x 7, flattened
+    + linear_parameters(10, 512)
+)
+print(f"{smaller:,} parameters instead of {count_parameters(net):,}")
+check("parameter-count", smaller)
+
+# %%
+# .. solution-end::
+#
+# Next, :ref:`sphx_glr_auto_examples_plot_03_train.py` trains this network.

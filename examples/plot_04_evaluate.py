@@ -21,6 +21,8 @@ subset for a couple of epochs, so the numbers on such a page are lower than the 
 # hyperparameters of the previous section; :func:`~mnist_tutorial.cache.load_or_train` returns
 # the network trained with them, from the cache on disk when an earlier section (or run) trained
 # it, and otherwise trains it now.
+import math
+
 import torch
 
 from mnist_tutorial.cache import load_or_train
@@ -28,6 +30,8 @@ from mnist_tutorial.config import quick_mode, tutorial_config
 from mnist_tutorial.data import mnist_loaders
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import evaluate, inference_mode, per_class_accuracy, predict
+from mnist_tutorial.exercises import check
+from mnist_tutorial.source import show_source
 from mnist_tutorial.visualization import plot_per_class_accuracy
 
 device = select_device()
@@ -51,7 +55,12 @@ print(f"first batch: {correct_in_batch} of {len(labels)} images correct")
 
 # %%
 # :func:`~mnist_tutorial.evaluation.evaluate` does the same over every batch and adds up the
-# correct images and the images seen:
+# correct images and the images seen. Its code, from the package: the count stays a tensor on
+# the device until the end, so that a GPU never waits for the CPU in the loop.
+show_source(evaluate)
+
+# %%
+# Applied to the whole test set:
 acc = evaluate(net, test_loader)
 print(f"Test accuracy: {acc.accuracy:.2f}% ({acc.correct} / {acc.total} images)")
 
@@ -117,3 +126,40 @@ for d in range(10):
 # below the line are the ones the network finds hardest; the next section looks at the images
 # behind those mistakes.
 fig = plot_per_class_accuracy(per_digit, overall=acc.accuracy)
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: count the mistakes yourself.** Without ``evaluate``, write the loop over
+# ``test_loader`` that counts the misclassified test images, then
+# ``check("misclassified-images", your_count, net=net)`` (the checker needs the network, since
+# the answer depends on how it was trained).
+#
+# .. solution-start::
+misclassified = 0
+with inference_mode(net):  # eval mode, no gradients
+    for images, labels in test_loader:
+        misclassified += (net(images).argmax(dim=1) != labels).sum().item()  # images, not batches
+print(f"{misclassified} misclassified test images")
+check("misclassified-images", misclassified, net=net)
+
+# %%
+# .. solution-end::
+#
+# **Exercise 2: a smaller batch, a higher floor.** With test batches of 100 images instead of
+# 256, what is the lowest accuracy (in %) that batch counting can report, whatever the network?
+# ``check("batch-counting-floor", your_answer)``.
+#
+# .. solution-start::
+batches_of_100 = math.ceil(acc.total / 100)
+batch_floor = 100 - 100 * batches_of_100 / acc.total  # at most one error per batch
+print(f"{batches_of_100} batches: batch counting never reports less than {batch_floor:.2f}%")
+print(f"so the {THRESHOLD}% check still cannot fail: {batch_floor >= THRESHOLD}")
+check("batch-counting-floor", batch_floor)
+
+# %%
+# .. solution-end::
+#
+# Smaller batches lower the floor, since there are more batches and each can add one error,
+# but not enough to make the reference's check meaningful. Next,
+# :ref:`sphx_glr_auto_examples_plot_05_inspect_errors.py` looks at the mistakes themselves.

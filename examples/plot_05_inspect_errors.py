@@ -26,6 +26,7 @@ from mnist_tutorial.config import tutorial_config
 from mnist_tutorial.data import mnist_loaders
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import confusion_matrix, predict
+from mnist_tutorial.exercises import check
 from mnist_tutorial.visualization import (
     plot_confusion_matrix,
     plot_image_grid,
@@ -124,10 +125,48 @@ print(f"{sure} of the {len(wrong)} mistakes were made with more than 90% confide
 # The second choice
 # -----------------
 # The bar charts show all 10 probabilities for four mistakes: the two most confident ones and
-# the two least confident ones. The true digit's bar is green, the predicted digit's red. A
-# near-tie between two bars is the network hesitating between two readings of the image; a
+# the two least confident ones. The true digit's bar is green, the predicted digit's red, and
+# the grey bars are the eight other digits (most are too small to see: the network gives them
+# almost no probability). A near-tie between two bars is the network hesitating between two readings of the image; a
 # single tall red bar is a confident mistake, worth a closer look at the image and its label.
 chosen = torch.cat([wrong[:2], wrong[-2:]])
 fig = plot_probabilities(
     predictions.images[chosen], predictions.probabilities[chosen], predictions.labels[chosen]
 )
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: confused in both directions.** Which two digits does the network confuse most
+# often when both directions count (a 4 read as a 9 plus a 9 read as a 4)? Show five of those
+# images, then ``check("most-confused-pair", (digit, other_digit, count), net=convnet)``.
+#
+# .. solution-start::
+both_ways = (mistakes + mistakes.T).triu()  # (10, 10): [a, b] counts a read as b and b as a
+a, b = divmod(int(both_ways.argmax()), 10)
+count = int(both_ways[a, b])
+print(f"{a} and {b}: {count} mistakes ({mistakes[a, b]} + {mistakes[b, a]})")
+check("most-confused-pair", (a, b, count), net=convnet)
+true_labels, predicted = predictions.labels.tolist(), predictions.predicted.tolist()
+in_pair = [i for i in range(total) if {true_labels[i], predicted[i]} == {a, b}]
+titles = [f"true {true_labels[i]} / pred {predicted[i]}" for i in in_pair[:5]]
+fig = plot_image_grid(predictions.images[in_pair[:5]], titles, ncols=5)
+
+# %%
+# .. solution-end::
+#
+# **Exercise 2: how much is a high confidence worth?** On the test images where the network's
+# confidence is at least 0.99, what is its accuracy (in %)? And what share of the test set are
+# they? ``check("confident-accuracy", your_accuracy, net=convnet)``.
+#
+# .. solution-start::
+sure = predictions.confidence >= 0.99  # (10000,) True where the net is that sure
+sure_correct = (predictions.predicted[sure] == predictions.labels[sure]).float().mean().item()
+print(f"{int(sure.sum())} of {total} test images ({sure.float().mean():.1%}) get >= 0.99")
+print(f"accuracy on them: {sure_correct:.2%}; on all images: {1 - len(wrong) / total:.2%}")
+check("confident-accuracy", 100 * sure_correct, net=convnet)
+
+# %%
+# .. solution-end::
+#
+# Next, :ref:`sphx_glr_auto_examples_plot_06_visualize_layers.py` opens the network up.

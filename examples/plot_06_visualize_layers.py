@@ -17,11 +17,15 @@ its filters are small images, and so are the feature maps they produce. This sec
 # ``load_or_train`` returns the trained ConvNet from the on-disk cache, or trains it now with the
 # tutorial's recipe when nothing is cached.
 import torch
+import torch.nn.functional as F
 
 from mnist_tutorial.cache import load_or_train
 from mnist_tutorial.config import tutorial_config
 from mnist_tutorial.data import MEAN, STD, load_mnist, normalize
 from mnist_tutorial.environment import select_device
+from mnist_tutorial.exercises import check
+from mnist_tutorial.models import ConvNet
+from mnist_tutorial.source import show_source
 from mnist_tutorial.visualization import (
     plot_conv1_filters,
     plot_feature_maps,
@@ -62,7 +66,11 @@ print(f"pixel values: {images.min():.1f} (background) to {images.max():.1f} (ink
 # ------------
 # ``ConvNet.features`` applies ``conv1`` *and then the ReLU*: the maps below are what the rest
 # of the network receives, with every negative response set to 0. ``padding=2`` keeps each map
-# 28 x 28, the size of the image.
+# 28 x 28, the size of the image. Its code, from the package (``forward`` starts with it):
+show_source(ConvNet.features)
+
+# %%
+# Applied to the ten images at once:
 with torch.no_grad():
     maps = convnet.features(images)  # (10, 32, 28, 28)
 print("feature maps of one image:", tuple(maps[:1].shape))  # (1, 32, 28, 28)
@@ -144,3 +152,40 @@ chosen = [int(torch.where(nearest == k, clarity, -1.0).argmax()) for k in range(
 chosen = [i for k, i in enumerate(chosen) if nearest[i] == k]  # skip a direction nobody has
 titles = [f"filter {i}\n{degrees[i]:.0f} deg, clarity {clarity[i]:.2f}" for i in chosen]
 fig = plot_filter_responses(images[0], weights[chosen], maps[0, chosen].cpu(), titles)
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: design a filter.** Write a 3 x 3 filter (a tensor) that responds to a vertical
+# edge, gives 0 on a uniform image, and (almost) nothing on a horizontal edge. Then
+# ``check("vertical-edge-filter", your_filter)``, and look at what it does to a digit.
+#
+# .. solution-start::
+vertical_edges = torch.tensor([[-1.0, 0, 1], [-1, 0, 1], [-1, 0, 1]])  # right minus left
+check("vertical-edge-filter", vertical_edges)
+# Its response to the training 0, after a ReLU: the left sides of the strokes light up.
+padded = F.pad(images[:1].cpu(), (1, 1, 1, 1), value=background)  # black, not 0: no frame
+response = F.relu(F.conv2d(padded, vertical_edges.reshape(1, 1, 3, 3)))  # (1, 1, 28, 28)
+filters = vertical_edges.reshape(1, 3, 3)  # one filter
+fig = plot_filter_responses(images[0].cpu(), filters, response[0], ["your filter"])
+
+# %%
+# .. solution-end::
+#
+# **Exercise 2: what ReLU removes.** What fraction of the values in the 32 feature maps of the
+# first training image are exactly zero? ``check("zero-activations", your_answer,
+# net=convnet)``.
+#
+# .. solution-start::
+first_image = normalize(train_set.data[:1]).to(device)  # (1, 1, 28, 28)
+with torch.no_grad():
+    first_maps = convnet.features(first_image)  # (1, 32, 28, 28)
+zeros = (first_maps == 0).float().mean().item()
+print(f"{zeros:.1%} of the {first_maps.numel():,} values are 0 after the ReLU")
+check("zero-activations", zeros, net=convnet)
+
+# %%
+# .. solution-end::
+#
+# Next, :ref:`sphx_glr_auto_examples_plot_07_compare_fully_connected.py` asks whether all this
+# structure is worth it.

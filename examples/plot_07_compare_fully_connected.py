@@ -22,8 +22,10 @@ from mnist_tutorial.cache import load_or_train
 from mnist_tutorial.config import tutorial_config
 from mnist_tutorial.data import MEAN, STD, mnist_loaders, mnist_tensors
 from mnist_tutorial.environment import select_device
-from mnist_tutorial.evaluation import evaluate, shift_accuracy
+from mnist_tutorial.evaluation import evaluate, shift_accuracy, shift_images
+from mnist_tutorial.exercises import check
 from mnist_tutorial.models import ConvNet, FCNet, count_parameters, format_parameter_table
+from mnist_tutorial.source import show_source
 from mnist_tutorial.visualization import plot_accuracy_by_shift, plot_loss_curves
 
 device = select_device()
@@ -35,8 +37,8 @@ config = tutorial_config()
 # ``FCNet`` flattens each 28 x 28 image into a vector of 784 pixels and passes it through three
 # hidden layers of 1500, 1000 and 500 units, with a ReLU after each, then to 10 output scores.
 # Every unit of a layer is connected to every unit of the next: no layer knows which pixels
-# were neighbours in the image.
-print(FCNet())
+# were neighbours in the image. The class, from the package:
+show_source(FCNet)
 
 # %%
 # Parameters, counted exactly
@@ -143,3 +145,39 @@ for name, acc in accuracies.items():
 # %%
 # Both curves on one plot:
 fig = plot_accuracy_by_shift(list(shifts), accuracies)
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: the price of a dense first layer.** ``conv1`` turns a 28 x 28 image into 32
+# maps of 28 x 28. How many parameters would a fully connected layer with the same inputs and
+# outputs need? Compare with ``conv1``'s count, then ``check("no-weight-sharing",
+# your_answer)``.
+#
+# .. solution-start::
+inputs, outputs = 28 * 28, 32 * 28 * 28
+dense = inputs * outputs + outputs  # a weight per (input, output) pair, a bias per output
+conv1 = count_parameters(nets["ConvNet"].conv1)
+print(f"dense: {dense:,} parameters; conv1: {conv1:,} ({dense / conv1:,.0f} times fewer)")
+check("no-weight-sharing", dense)
+
+# %%
+# .. solution-end::
+#
+# **Exercise 2: one direction only.** Move the 2,000 test images above 3 pixels to the right
+# only (not averaged over four directions): what is the ConvNet's accuracy on them, in %? Do
+# the same for the FCNet. ``check("shift-right-accuracy", accuracy, net=...)`` with the
+# network you measured.
+#
+# .. solution-start::
+moved = shift_images(images, dx=3, dy=0, fill=background)  # (2000, 1, 28, 28)
+for name, t in trained.items():
+    result = evaluate(t.net, [(moved, labels)])  # one batch of 2,000 images
+    print(f"{name}: {result.accuracy:.2f}% with the digits 3 pixels to the right")
+    check("shift-right-accuracy", result.accuracy, net=t.net)
+
+# %%
+# .. solution-end::
+#
+# Both networks were trained on centered digits only. Showing them shifted copies during
+# training (*data augmentation*) is the usual way to make either one more robust.

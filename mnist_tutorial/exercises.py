@@ -105,12 +105,14 @@ def _device(net: nn.Module) -> torch.device:
 
 
 @_value_exercise(
-    "digit-count",
-    "How many images of the training set show the digit 5?",
-    "Compare the training set's `targets` with 5 and add up the matches.",
+    "background-fraction",
+    "What fraction of all the pixels of the training images are pure background (0 on disk)?",
+    "Compare the stored bytes (train_set.data) with 0, then take the mean of the matches as "
+    "floats: over every pixel of every image, not per image.",
+    tolerance=1e-4,
 )
-def _digit_count() -> int:
-    return int((load_mnist(train=True).targets == 5).sum())
+def _background_fraction() -> float:
+    return float((load_mnist(train=True).data == 0).double().mean())
 
 
 @_value_exercise(
@@ -257,21 +259,26 @@ def _batch_counting_floor() -> float:
 def _judge_most_confused(answer: Any, net: nn.Module) -> str | None:
     labels, predicted, _ = _test_predictions(net)
     mistakes = confusion_matrix(labels, predicted).fill_diagonal_(0)
-    hint = "Zero the diagonal of the confusion matrix, then find its largest cell."
+    both_ways = (mistakes + mistakes.T).triu()  # (10, 10): [a, b] = a read as b + b read as a
+    hint = (
+        "Zero the diagonal of the confusion matrix, add its transpose so that both directions "
+        "count, then find the largest cell."
+    )
     problem = _compare(answer, (0, 0, 0), float("inf"), hint)  # the shape of the answer only
     if problem is not None:
         return problem
-    true, pred, count = (round(_number(part)) for part in answer)
-    if not (0 <= true < 10 and 0 <= pred < 10) or true == pred:
-        return "Digits run from 0 to 9, and a mistake has two different digits. " + hint
+    low, high = sorted(round(_number(part)) for part in answer[:2])
+    count = answer[2]
+    if not 0 <= low < high < 10:
+        return "Name two different digits from 0 to 9. " + hint
     # Ties are possible: any pair with the highest count is right.
-    return None if count == mistakes.max() == mistakes[true, pred] else hint
+    return None if _number(count) == both_ways.max() == both_ways[low, high] else hint
 
 
 EXERCISES["most-confused-pair"] = Exercise(
     "most-confused-pair",
-    "Which mistake does your ConvNet make most often, and how often? Answer (true digit, "
-    "predicted digit, count).",
+    "Which two digits does your ConvNet confuse most often, counting both directions (a 4 read "
+    "as a 9 and a 9 read as a 4)? Answer (digit, other digit, count).",
     _judge_most_confused,
     needs=("net",),
 )
@@ -370,3 +377,29 @@ def _shift_right_accuracy(net: nn.Module) -> float:
     moved = shift_images(images[:2000], dx=3, dy=0, fill=(0 - MEAN) / STD)
     result = predict(net, [(moved, labels[:2000])])
     return 100.0 * float((result.predicted == result.labels).double().mean())
+
+
+# --- Recap ------------------------------------------------------------------------------------
+
+
+@_value_exercise(
+    "fc1-share",
+    "What fraction of the ConvNet's trainable parameters belong to fc1 (weights and biases)?",
+    "Count fc1's weights and biases, then divide by the count of the whole network.",
+    tolerance=1e-4,
+)
+def _fc1_share() -> float:
+    net = ConvNet()
+    return sum(p.numel() for p in net.fc1.parameters()) / sum(p.numel() for p in net.parameters())
+
+
+@_value_exercise(
+    "error-ratio",
+    "How many times as many test images does the FCNet misclassify as the ConvNet?",
+    "Count the misclassified test images of each network, then divide the FCNet's count by "
+    "the ConvNet's.",
+    tolerance=1e-3,
+    needs=("convnet", "fcnet"),
+)
+def _error_ratio(convnet: nn.Module, fcnet: nn.Module) -> float:
+    return _misclassified_images(fcnet) / _misclassified_images(convnet)

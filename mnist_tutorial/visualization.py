@@ -111,10 +111,13 @@ def plot_lr_sweep(
     """
     fig, ax = _axes_or_new(ax, (7, 4.5))
     last_epoch = 1
+    line_ends = []  # (last epoch, last loss, label, colour) of each run, labelled at the end
     for lr, history in losses.items():
         epochs = range(1, len(history) + 1)
         label = f"lr {lr:g}" + (" (diverged)" if lr in diverged else "")
         (line,) = ax.plot(epochs, history, marker="o", markersize=4, label=label)
+        if history:
+            line_ends.append((len(history), history[-1], label, line.get_color()))
         if lr in diverged:
             # the epoch that produced NaN/inf has no value to plot: mark it at the top instead
             x = len(history) + 1
@@ -128,17 +131,50 @@ def plot_lr_sweep(
                 transform=ax.get_xaxis_transform(),
             )
         last_epoch = max(last_epoch, len(history) + (lr in diverged))
+    # The reference lines go under the runs (zorder 1), so that a run stuck at chance shows.
     if threshold is not None:
-        ax.axhline(threshold, color="gray", linestyle="--", label=f"target {threshold}")
+        ax.axhline(threshold, color="gray", ls="--", zorder=1, label=f"target {threshold}")
     if chance is not None:
-        ax.axhline(chance, color="black", linestyle=":", label=f"chance level {chance:.3f}")
+        ax.axhline(chance, color="black", ls=":", zorder=1, label=f"chance level {chance:.3f}")
     ax.set_yscale("log")
+    top = max([chance or 0.0] + [y for _, y, _, _ in line_ends])
+    ax.set_ylim(top=2 * top)  # head room above the chance line for the labels
     ax.set_xticks(range(1, last_epoch + 1))
+    ax.set_xlim(0.8, last_epoch + 0.9)  # room on the right for the labels at the line ends
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean training loss (log scale)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    _label_line_ends(ax, line_ends)
+    ax.legend(fontsize=9, loc="lower left")
     return fig
+
+
+def _label_line_ends(ax: Axes, ends: Sequence[tuple[float, float, str, str]]) -> None:
+    """Name each line at its last point, nudging labels apart so that none overlap.
+
+    Lines that end close together (a run stuck at the chance loss, say) would otherwise be
+    told apart only by colour.
+    """
+    fig = ax.get_figure()
+    fig.canvas.draw()  # the axes limits are final: data positions can become pixels
+    min_gap = 9 / 72 * fig.dpi * 1.6  # 1.6 lines of 9-point text, in pixels
+    to_pixels, to_data = ax.transData, ax.transData.inverted()
+    placed = sorted((to_pixels.transform((x, y))[1], x, y, text, c) for x, y, text, c in ends)
+    previous = -math.inf
+    for pixel_y, x, y, text, colour in placed:
+        pixel_y = max(pixel_y, previous + min_gap)
+        previous = pixel_y
+        label_y = to_data.transform((0, pixel_y))[1]
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(x + 0.12, label_y),
+            textcoords="data",
+            va="center",
+            fontsize=9,
+            color=colour,
+            arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6},
+        )
 
 
 def plot_throughput(samples: Mapping[str, Sequence[float]], ax: Axes | None = None) -> Figure:
@@ -369,3 +405,21 @@ def network_graph(net: nn.Module, example: torch.Tensor):
     graph = make_dot(output, params=dict(net.named_parameters()))
     graph.graph_attr.update(rankdir="TB", size="12,12")
     return graph
+
+
+def plot_summary(results: Mapping[str, Mapping[str, float]], ax: Axes | None = None) -> Figure:
+    """Grouped bars: for each condition (e.g. "accuracy"), one bar per network, in percent."""
+    fig, ax = _axes_or_new(ax, (6.5, 3.8))
+    names = list(results)
+    conditions = list(next(iter(results.values())))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        positions = [c + (i - (len(names) - 1) / 2) * width for c in range(len(conditions))]
+        values = [results[name][condition] for condition in conditions]
+        bars = ax.bar(positions, values, width, label=name)
+        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in values], fontsize=9, padding=2)
+    ax.set_xticks(range(len(conditions)), conditions)
+    ax.set_ylim(0, 110)  # room above 100% for the labels
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(loc="lower left")
+    return fig

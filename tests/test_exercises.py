@@ -45,7 +45,7 @@ def assert_marked(name: str, right: object, wrong: list[object], **context: obje
 
 def test_every_exercise_is_tested() -> None:
     tested = {
-        "digit-count",
+        "background-fraction",
         "batches-per-epoch",
         "flattened-size",
         "parameter-count",
@@ -59,6 +59,8 @@ def test_every_exercise_is_tested() -> None:
         "zero-activations",
         "no-weight-sharing",
         "shift-right-accuracy",
+        "fc1-share",
+        "error-ratio",
     }
     assert set(EXERCISES) == tested
 
@@ -89,9 +91,9 @@ def test_answers_of_the_wrong_kind_get_a_clear_hint() -> None:
 
 
 def test_data_exercises(mnist_train) -> None:
-    labels = mnist_train[1].tolist()
-    fives = labels.count(5)
-    assert_marked("digit-count", fives, [fives - 1, labels.count(3)])
+    images = mnist_train[0]  # normalized: a 0 on disk is exactly -1 here
+    fraction = (images == -1).sum().item() / images.numel()
+    assert_marked("background-fraction", fraction, [fraction + 0.01, 1 - fraction, "0.8"])
     loader = TensorLoader(*mnist_train, batch_size=128)
     last = len(list(loader)[-1][1])
     assert_marked("batches-per-epoch", (len(loader), last), [(len(loader) - 1, 128), (469, 128)])
@@ -156,12 +158,12 @@ def test_evaluation_exercises(linear_net, mnist_test) -> None:
 def test_error_exercises(linear_net, mnist_test) -> None:
     result = predict(linear_net, TensorLoader(*mnist_test, batch_size=500))
     mistakes = confusion_matrix(result.labels, result.predicted).fill_diagonal_(0)
-    true, pred = divmod(int(mistakes.argmax()), 10)
-    count = int(mistakes[true, pred])
-    wrong = [(true, pred, count - 1), (pred, pred, count), (true, pred), "4 9"]
-    if mistakes[pred, true] != count:
-        wrong.append((pred, true, count))
-    assert_marked("most-confused-pair", (true, pred, count), wrong, net=linear_net)
+    pairs = {(a, b): int(mistakes[a, b] + mistakes[b, a]) for a in range(10) for b in range(a)}
+    (a, b), count = max(pairs.items(), key=lambda item: item[1])
+    one_way = int(mistakes[a, b])
+    wrong = [(a, b, count - 1), (a, b, one_way), (a, a, count), (a, b), "4 9", (a, 10, count)]
+    assert_marked("most-confused-pair", (a, b, count), wrong, net=linear_net)
+    assert check("most-confused-pair", [b, a, count], net=linear_net)  # either order
     sure = result.confidence >= 0.99
     accuracy = 100 * (result.predicted[sure] == result.labels[sure]).float().mean().item()
     assert 0 < sure.sum() < len(sure)
@@ -195,3 +197,16 @@ def test_comparison_exercises(linear_net, mnist_test) -> None:
     accuracy = evaluate(linear_net, [(moved, labels)]).accuracy
     assert math.isfinite(accuracy)
     assert_marked("shift-right-accuracy", accuracy, [accuracy - 1], net=linear_net)
+
+
+def test_recap_exercises(linear_net, mnist_test) -> None:
+    fc1 = 64 * 7 * 7 * 512 + 512
+    assert_marked("fc1-share", fc1 / 1_663_370, [0.5, fc1 / 3_184_010])
+    torch.manual_seed(1)
+    other = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10))  # untrained: many more errors
+    loader = TensorLoader(*mnist_test, batch_size=1000)
+    ratio = evaluate(other, loader).errors / evaluate(linear_net, loader).errors
+    nets = {"convnet": linear_net, "fcnet": other}
+    assert_marked("error-ratio", ratio, [1 / ratio, ratio + 0.1], **nets)
+    with pytest.raises(TypeError, match="fcnet=fcnet"):
+        check("error-ratio", ratio, convnet=linear_net)

@@ -11,6 +11,7 @@ import pytest
 import torch
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from mnist_tutorial.models import ConvNet, parameter_table
 from mnist_tutorial.visualization import (
@@ -27,6 +28,7 @@ from mnist_tutorial.visualization import (
     plot_parameter_counts,
     plot_per_class_accuracy,
     plot_probabilities,
+    plot_summary,
     plot_throughput,
     rescale,
     to_display,
@@ -139,6 +141,28 @@ def test_accuracy_by_shift_one_line_per_net():
     (ax,) = fig.axes
     assert [list(line.get_xdata()) for line in ax.get_lines()] == [shifts, shifts]
     assert list(ax.get_lines()[1].get_ydata()) == [98, 70, 20]
+
+
+def test_summary_groups_one_bar_per_net_and_condition():
+    fig = plot_summary(
+        {"ConvNet": {"test": 99.0, "4 px": 60.0}, "FCNet": {"test": 97.5, "4 px": 29.0}}
+    )
+    (ax,) = fig.axes
+    heights = sorted(bar.get_height() for bar in ax.patches)
+    assert heights == [29.0, 60.0, 97.5, 99.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["test", "4 px"]
+    assert sorted(t.get_text() for t in ax.texts) == ["29.0%", "60.0%", "97.5%", "99.0%"]
+
+
+def test_lr_sweep_names_each_line_at_its_end_without_overlap():
+    losses = {0.001: [2.3, 2.2], 0.5: [2.31, 2.305], 0.1: [0.5, 0.07]}
+    fig = plot_lr_sweep(losses, chance=math.log(10))
+    ax = fig.axes[0]
+    labels = {t.get_text(): t for t in ax.texts}
+    assert set(labels) == {"lr 0.001", "lr 0.5", "lr 0.1"}
+    fig.canvas.draw()
+    boxes = [Text.get_window_extent(t) for t in labels.values()]  # the text, not the arrow
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def test_network_graph_is_a_digraph_naming_the_weights():

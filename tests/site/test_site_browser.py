@@ -153,3 +153,49 @@ def test_cnn_page_shows_the_graph(browser, site_url: str, screenshots: Path) -> 
         assert not errors, errors
     finally:
         page.close()
+
+
+# Code and output blocks whose content is wider than the block, so that the reader must scroll
+# sideways: (kind, overflow in px, longest line).
+SIDEWAYS_JS = """() => Array.from(document.querySelectorAll("article div.highlight pre"))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => [pre.closest(".sphx-glr-script-out") ? "output" : "code",
+                 pre.scrollWidth - pre.clientWidth,
+                 pre.textContent.split("\\n").reduce((a, b) => (b.length > a.length ? b : a))])"""
+
+# The PNG figures and what a reader can do with them: a 2x source, a link to the full size.
+FIGURES_JS = """() => Array.from(document.querySelectorAll(
+        "img.sphx-glr-single-img, img.sphx-glr-multi-img"))
+    .filter(img => !img.src.endsWith(".svg"))
+    .map(img => ({src: img.src, srcset: img.getAttribute("srcset") || "",
+                  link: img.closest("a.figure-full-size")?.href || null}))"""
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_section_reads_without_sideways_scrolling(browser, site_url: str, name: str) -> None:
+    page, _ = open_page(browser, f"{site_url}/auto_examples/{name}.html")
+    try:
+        wide = page.evaluate(SIDEWAYS_JS)
+        assert not wide, f"{name} at 1280 px: blocks that scroll sideways: {wide}"
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.wait_for_timeout(100)
+        outputs = [block for block in page.evaluate(SIDEWAYS_JS) if block[0] == "output"]
+        assert not outputs, f"{name} at 390 px: printed output that scrolls sideways: {outputs}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_figures_are_sharp_and_open_full_size(browser, site_url: str, name: str) -> None:
+    page, _ = open_page(browser, f"{site_url}/auto_examples/{name}.html")
+    try:
+        figures = page.evaluate(FIGURES_JS)
+        assert figures, f"{name}: no PNG figure"
+        for figure in figures:
+            assert " 2.00x" in figure["srcset"] or " 2x" in figure["srcset"], figure
+            assert figure["link"], f"{name}: {figure['src']} cannot be opened full size"
+            response = page.request.get(figure["link"])
+            assert response.ok, f"{name}: the full-size figure {figure['link']} is missing"
+            assert "_2_00x" in figure["link"], f"{name}: the link is not the 2x file: {figure}"
+    finally:
+        page.close()

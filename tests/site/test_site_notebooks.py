@@ -74,5 +74,16 @@ def test_notebook_runs(
         for kind in output.get("data", {})
     }
     assert "image/png" in shown, f"{name}: the notebook shows no figure"
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        html_out = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
+        stdout = "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+        if "show_source(" in cell.source:  # the package's code, highlighted in Jupyter too
+            assert 'class="mnist-source' in html_out, f"{name}: {cell.source!r} shows no code"
+            assert '<span class="k">' in html_out, f"{name}: {cell.source!r} is not highlighted"
+        if "check(" in cell.source:  # every solution passes its own check here too
+            assert "Correct!" in stdout, f"{name}: {stdout}"
+            assert "Not quite" not in stdout, f"{name}: {stdout}"
     if name == "plot_02_build_cnn":
         assert "image/svg+xml" in shown, "the CNN notebook does not draw the network graph"

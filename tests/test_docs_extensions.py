@@ -1,0 +1,61 @@
+"""Tests of the site's own Sphinx helpers in docs/: notebook text and figure legibility."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
+
+from figure_text import MIN_TEXT_PX, checked_matplotlib_scraper, smallest_text_px
+from notebook_text import SOLUTION_HEADING, notebook_rst
+
+TITLES = {"plot_01_load_data": "1. Load the data"}
+
+
+@pytest.mark.parametrize(
+    ("rst", "plain"),
+    [
+        (":func:`~mnist_tutorial.cache.load_or_train`", "``load_or_train``"),
+        (":class:`mnist_tutorial.training.Trainer`", "``mnist_tutorial.training.Trainer``"),
+        (":py:mod:`mnist_tutorial.models`", "``mnist_tutorial.models``"),
+        (":doc:`the API </api>`", "the API"),
+        (":ref:`sphx_glr_auto_examples_plot_01_load_data.py`", "*1. Load the data*"),
+        (
+            ":ref:`the first section <sphx_glr_auto_examples_plot_01_load_data.py>`",
+            "the first section",
+        ),
+        (":math:`n m`", ":math:`n m`"),  # sphinx-gallery converts math itself
+    ],
+)
+def test_roles_become_plain_text(rst: str, plain: str) -> None:
+    assert notebook_rst(f"See {rst} here.", TITLES) == f"See {plain} here."
+
+
+def test_solution_markers_become_a_heading_and_nothing() -> None:
+    text = "Task.\n\n.. solution-start::\n"
+    assert notebook_rst(text, TITLES) == f"Task.\n\n{SOLUTION_HEADING}\n"
+    assert notebook_rst(".. solution-end::\n\nNext part.", TITLES) == "\nNext part."
+
+
+def test_text_size_on_screen() -> None:
+    fig = plt.figure(figsize=(6, 3), dpi=100)  # 600 px: shown at its natural size
+    fig.text(0.5, 0.5, "small", fontsize=6)
+    fig.text(0.5, 0.2, "", fontsize=2)  # empty text is not shown, so it does not count
+    assert smallest_text_px(fig) == pytest.approx(6 * 100 / 72)
+    wide = plt.figure(figsize=(20, 3), dpi=100)  # 2,000 px: shrunk to the 960 px column
+    wide.text(0.5, 0.5, "label", fontsize=10)
+    assert smallest_text_px(wide) == pytest.approx(10 * 100 / 72 * 960 / 2000)
+    assert smallest_text_px(plt.figure()) is None
+
+
+def test_scraper_refuses_illegible_figures() -> None:
+    fig = plt.figure(figsize=(6, 3), dpi=100)
+    fig.text(0.5, 0.5, "tiny", fontsize=5)
+    assert smallest_text_px(fig) < MIN_TEXT_PX
+    with pytest.raises(ValueError, match=r"plot_99\.py: a figure has text of 6\.9 px"):
+        checked_matplotlib_scraper(None, {"src_file": "plot_99.py"}, {})
+    assert not plt.get_fignums(), "the figures are closed, so the next example starts clean"
