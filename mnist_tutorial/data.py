@@ -129,7 +129,8 @@ def _check_labels(path: Path) -> None:
     bad = np.flatnonzero(labels > 9)
     if bad.size:
         first = int(bad[0])
-        found = f"label {labels[first]} at item {first:,} ({bad.size:,} labels outside 0-9)"
+        share = f"{bad.size:,} of {labels.size:,} outside 0-9"
+        found = f"label {labels[first]} at item {first:,} ({share})"
         raise _bad_file(path, found, "every label a digit 0-9")
 
 

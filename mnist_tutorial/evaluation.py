@@ -126,7 +126,7 @@ def _check_digits(name: str, values: torch.Tensor) -> None:
         index = int(outside[0])
         raise ValueError(
             f"{name} must hold whole digits 0-{NUM_CLASSES - 1}, found {values[index].item()} "
-            f"at index {index} ({len(outside)} values outside that range)"
+            f"at index {index} ({len(outside)} of {len(values)} outside 0-{NUM_CLASSES - 1})"
         )
 
 

@@ -269,9 +269,12 @@ def test_file_too_short_for_its_header_is_reported(tmp_path, size):
     [("train-labels-idx1-ubyte", 5, 10), ("t10k-labels-idx1-ubyte", 9_999, 255)],
 )
 def test_labels_outside_0_to_9_are_reported_with_the_first_item(tmp_path, name, item, label):
+    total = RAW_FILES[name][3]
     folder = make_fake_raw_files(tmp_path)
     write_at(folder / name, 8 + item, bytes([label]))
-    with pytest.raises(ValueError, match=rf"label {label} at item {item:,} \(1 labels") as error:
+    with pytest.raises(
+        ValueError, match=rf"label {label} at item {item:,} \(1 of {total:,} outside 0-9\)"
+    ) as error:
         check_raw_files(tmp_path)
     assert str(folder / name) in str(error.value)
     assert "0-9" in str(error.value)
