@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import tempfile
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from mnist_tutorial.config import TrainConfig
+from mnist_tutorial.config import TrainConfig, env_path
 from mnist_tutorial.data import mnist_loaders, user_cache_dir
 from mnist_tutorial.environment import seed_everything
 from mnist_tutorial.models import MODELS
@@ -22,6 +23,8 @@ from mnist_tutorial.training import Trainer
 
 CACHE_ENV = "MNIST_TUTORIAL_CACHE"
 PACKAGE_DIR = Path(__file__).resolve().parent
+# A write takes well under a second; a temporary file this old belongs to a killed writer.
+STALE_TEMP_SECONDS = 5 * 60
 
 
 @dataclasses.dataclass
@@ -35,9 +38,12 @@ class TrainedModel:
 
 
 def cache_dir() -> Path:
-    """``$MNIST_TUTORIAL_CACHE``, else the per-user cache folder."""
-    folder = os.environ.get(CACHE_ENV)
-    return Path(folder).expanduser().absolute() if folder else user_cache_dir() / "models"
+    """``$MNIST_TUTORIAL_CACHE``, else the per-user cache folder.
+
+    ``~`` is expanded, and a relative path is anchored where the package was imported
+    (:func:`mnist_tutorial.config.env_path`), not where an example runs.
+    """
+    return env_path(CACHE_ENV) or user_cache_dir() / "models"
 
 
 def code_fingerprint() -> str:
@@ -76,7 +82,9 @@ def train_model(model_name: str, config: TrainConfig, device: torch.device) -> T
     return TrainedModel(net, losses, time.perf_counter() - start, from_cache=False)
 
 
-def _read(path: Path, key: str, model_name: str, device: torch.device) -> TrainedModel | None:
+def _read(
+    path: Path, key: str, model_name: str, config: TrainConfig, device: torch.device
+) -> TrainedModel | None:
     """The cached model at ``path``, or None (with a warning) if it is unusable."""
     try:
         saved = torch.load(path, map_location=device, weights_only=True)
@@ -85,6 +93,7 @@ def _read(path: Path, key: str, model_name: str, device: torch.device) -> Traine
         net = MODELS[model_name]().to(device)
         net.load_state_dict(saved["state_dict"])
         losses = [float(x) for x in saved["losses"]]
+        _check_finite(net, losses, config.epochs)
         return TrainedModel(net, losses, float(saved["seconds"]), from_cache=True)
     except Exception as error:  # a bad cache file is never fatal
         warnings.warn(
@@ -95,9 +104,32 @@ def _read(path: Path, key: str, model_name: str, device: torch.device) -> Traine
         return None
 
 
+def _check_finite(net: nn.Module, losses: list[float], epochs: int) -> None:
+    # A diverged net (NaN weights) answers at chance; it must never pass for a trained one.
+    if len(losses) != epochs:
+        raise ValueError(f"it holds {len(losses)} epoch losses, expected {epochs}")
+    if not all(math.isfinite(loss) for loss in losses):
+        raise ValueError(f"its losses are not all finite: {losses}")
+    for name, tensor in net.state_dict().items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ValueError(f"its weights {name} are not all finite")
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    # A writer killed between mkstemp and os.replace leaves its temporary file behind.
+    now = time.time()
+    for tmp in folder.glob("*.pt*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TEMP_SECONDS:
+                tmp.unlink()
+        except OSError:  # removed meanwhile by another process, or not ours to remove
+            pass
+
+
 def _write_atomically(path: Path, trained: TrainedModel, key: str) -> None:
     # Write to a temporary file in the same folder, then rename: a reader never sees half a file.
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path.parent)
     state = {k: v.detach().cpu() for k, v in trained.net.state_dict().items()}
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -125,12 +157,24 @@ def load_or_train(model_name: str, config: TrainConfig, device: torch.device | s
     device = torch.device(device)
     key = cache_key(model_name, config, device)
     path = cache_dir() / f"{model_name}-{key[:20]}.pt"
-    if path.exists():
-        cached = _read(path, key, model_name, device)
+    if path.is_file():
+        cached = _read(path, key, model_name, config, device)
         if cached is not None:
             print(f"Loaded the trained {model_name} from the cache ({path.name}).")
             return cached
     print(f"Training {model_name} for {config.epochs} epochs on {device.type}...")
     trained = train_model(model_name, config, device)
-    _write_atomically(path, trained, key)
+    try:
+        _write_atomically(path, trained, key)
+    # OSError: read-only folder, a file or folder in the way, full disk; torch's serializer
+    # reports a full disk as a RuntimeError. Either way the trained net is still good.
+    except (OSError, RuntimeError) as error:
+        warnings.warn(
+            f"could not save the trained {model_name} in the cache folder {path.parent} "
+            f"({type(error).__name__}: {error}). It is used now, but will be trained again "
+            f"next time: make that folder writable, free some space, or set {CACHE_ENV} to "
+            "another folder.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return trained

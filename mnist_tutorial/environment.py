@@ -8,6 +8,8 @@ import random
 import numpy as np
 import torch
 
+from mnist_tutorial.config import env_flag
+
 DETERMINISTIC_ENV = "MNIST_TUTORIAL_DETERMINISTIC"
 
 
@@ -33,8 +35,11 @@ def select_device(verbose: bool = True) -> torch.device:
 
 
 def deterministic_requested() -> bool:
-    """True when ``MNIST_TUTORIAL_DETERMINISTIC`` asks for bit-reproducible GPU runs."""
-    return os.environ.get(DETERMINISTIC_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    """True when ``MNIST_TUTORIAL_DETERMINISTIC`` asks for bit-reproducible GPU runs.
+
+    Accepts the spellings of :func:`mnist_tutorial.config.env_flag`; raises on any other.
+    """
+    return env_flag(DETERMINISTIC_ENV)
 
 
 def configure_cuda(deterministic: bool | None = None) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 import torch
 from torch import nn
 
+from mnist_tutorial.config import check_int
 from mnist_tutorial.models import NUM_CLASSES
 
 
@@ -25,7 +26,11 @@ def inference_mode(net: nn.Module) -> Iterator[nn.Module]:
 
 
 def _device_of(net: nn.Module) -> torch.device:
-    return next(net.parameters()).device
+    # A net without parameters or buffers (say nn.Flatten) runs anywhere: use the CPU.
+    tensor = next(net.parameters(), None)
+    if tensor is None:
+        tensor = next(net.buffers(), None)
+    return tensor.device if tensor is not None else torch.device("cpu")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,13 +99,35 @@ def predict(net: nn.Module, loader: Iterable[tuple[torch.Tensor, torch.Tensor]])
             probabilities.append(torch.softmax(scores, dim=1).cpu())
             images.append(batch.cpu())
             labels.append(batch_labels.cpu())
+    if not images:
+        raise ValueError("the loader yields no images to predict: is the dataset empty?")
     return Predictions(torch.cat(images), torch.cat(labels), torch.cat(probabilities))
 
 
 def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
-    """Counts (10, 10): row = true digit, column = predicted digit."""
+    """Counts (10, 10): row = true digit, column = predicted digit.
+
+    Raises ValueError unless both are 1-D tensors of the same length holding digits 0-9.
+    """
+    for name, values in (("labels", labels), ("predicted", predicted)):
+        _check_digits(name, values)
+    if len(labels) != len(predicted):
+        raise ValueError(f"{len(labels)} labels but {len(predicted)} predictions")
     flat = labels.long() * NUM_CLASSES + predicted.long()
     return torch.bincount(flat, minlength=NUM_CLASSES**2).reshape(NUM_CLASSES, NUM_CLASSES)
+
+
+def _check_digits(name: str, values: torch.Tensor) -> None:
+    if not isinstance(values, torch.Tensor) or values.dim() != 1:
+        shape = tuple(values.shape) if isinstance(values, torch.Tensor) else type(values).__name__
+        raise ValueError(f"{name} must be a 1-D tensor of digits, got {shape}")
+    outside = ((values < 0) | (values >= NUM_CLASSES) | (values != values.round())).nonzero()
+    if len(outside):
+        index = int(outside[0])
+        raise ValueError(
+            f"{name} must hold whole digits 0-{NUM_CLASSES - 1}, found {values[index].item()} "
+            f"at index {index} ({len(outside)} of {len(values)} outside 0-{NUM_CLASSES - 1})"
+        )
 
 
 def per_class_accuracy(labels: torch.Tensor, predicted: torch.Tensor) -> torch.Tensor:
@@ -137,6 +164,7 @@ def shift_accuracy(
     accuracies are averaged, so no direction is favoured. ``background`` is the value of an
     empty pixel (black, after normalization).
     """
+    check_int("batch_size", batch_size)
     device = _device_of(net)
     results = []
     for shift in shifts:

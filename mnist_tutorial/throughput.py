@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 
 import torch
 
+from mnist_tutorial.config import check_int
+
 
 def synchronize(device: torch.device) -> None:
     """Wait for the device's queued work: GPU calls return before the work is done."""
@@ -29,6 +31,9 @@ def images_per_second(
     the loader is timed for ``batches`` batches (``None``: a whole epoch). The timed pass
     includes starting the epoch, e.g. the fast loader's shuffle, as in training.
     """
+    check_int("warmup", warmup, minimum=0)
+    if batches is not None:
+        check_int("batches (None for a whole epoch)", batches)
     device = torch.device(device)
     for images, _ in itertools.islice(loader, warmup):
         images.to(device)
@@ -39,6 +44,8 @@ def images_per_second(
         images, labels = images.to(device), labels.to(device)
         count += len(images)
     synchronize(device)
+    if count == 0:
+        raise ValueError("the loader yielded no images to time: is it empty?")
     return count / (time.perf_counter() - start)
 
 
@@ -65,8 +72,7 @@ def compare_throughput(
     Interleaving (A B B A A B ...) spreads a slow moment of a shared machine over all the
     loaders instead of charging it to whichever one happened to run then.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    check_int("repeats", repeats)
     names = list(loaders)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for repeat in range(repeats):

@@ -1,16 +1,18 @@
-"""Training a network: the Trainer loop and the error raised when the loss diverges."""
+"""Training a network: the Trainer loop and the errors raised when training or its input fails."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
 
+from mnist_tutorial.config import check_int
+
 
 class DivergenceError(FloatingPointError):
-    """The loss became NaN or infinite. ``losses`` holds the mean loss of each finished epoch."""
+    """The loss or the weights became NaN or infinite; ``losses``: each finished epoch's mean."""
 
     def __init__(self, message: str, losses: list[float]) -> None:
         super().__init__(message)
@@ -18,7 +20,11 @@ class DivergenceError(FloatingPointError):
 
 
 class Trainer:
-    """Runs the optimization loop of one network on one training loader."""
+    """Runs the optimization loop of one network on one training loader.
+
+    The loader may be anything that can be iterated again for every epoch (a DataLoader, a
+    :class:`~mnist_tutorial.data.TensorLoader`, a list of batches); it need not have a length.
+    """
 
     def __init__(
         self,
@@ -28,6 +34,17 @@ class Trainer:
         train_loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
         log: Callable[[str], None] | None = print,
     ) -> None:
+        _check_net_and_optimizer(net, optim)
+        if not callable(loss_function):
+            raise TypeError(f"loss_function must be callable, got {type(loss_function).__name__}")
+        if not isinstance(train_loader, Iterable) or isinstance(train_loader, Iterator):
+            # A generator or iterator is used up after one epoch; the second would be empty.
+            raise TypeError(
+                "train_loader must be re-iterable (a DataLoader, a TensorLoader, a list of "
+                f"batches), got {type(train_loader).__name__}, which can be iterated only once"
+            )
+        if log is not None and not callable(log):
+            raise TypeError(f"log must be callable or None, got {type(log).__name__}")
         self.net = net
         self.optim = optim
         self.loss_function = loss_function
@@ -36,9 +53,8 @@ class Trainer:
 
     def train(self, epochs: int) -> list[float]:
         """Train for ``epochs`` passes over the data; return the mean loss of each epoch."""
-        if epochs < 1:
-            raise ValueError(f"epochs must be at least 1, got {epochs}")
-        if len(self.train_loader) == 0:
+        check_int("epochs", epochs)
+        if hasattr(self.train_loader, "__len__") and len(self.train_loader) == 0:
             raise ValueError("the training loader yields no batches: is the dataset empty?")
         device = next(self.net.parameters()).device
         self.net.train()
@@ -53,24 +69,71 @@ class Trainer:
         return history
 
     def _train_one_epoch(self, epoch: int, device: torch.device, history: list[float]) -> float:
-        # Batch losses stay on the device: reading each one (loss.item()) would make the CPU
-        # wait for the GPU after every step. They are checked once, at the end of the epoch.
-        batch_losses = []
+        # Batch losses and input checks stay on the device: reading each one (loss.item())
+        # would make the CPU wait for the GPU after every step. They are read once per epoch.
+        batch_losses, finite_inputs = [], []
         for images, labels in self.train_loader:
             images = images.to(device, non_blocking=True)
             labels = labels.to(device, non_blocking=True)
+            finite_inputs.append(torch.isfinite(images).all())
             self.optim.zero_grad(set_to_none=True)
             loss = self.loss_function(self.net(images), labels)
             loss.backward()
             self.optim.step()
             batch_losses.append(loss.detach())
+        if not batch_losses:
+            raise ValueError(f"the training loader yielded no batches in epoch {epoch}")
         losses = torch.stack(batch_losses)
-        finite = torch.isfinite(losses)
-        if not bool(finite.all()):
-            batch = int((~finite).nonzero()[0]) + 1
-            raise DivergenceError(
-                f"the loss became {losses[batch - 1].item()} at epoch {epoch}, batch {batch}: "
-                "training diverged. Try a smaller learning rate.",
-                losses=list(history),
-            )
+        _check_epoch(epoch, losses, torch.stack(finite_inputs), self.net, history)
         return losses.mean().item()
+
+
+def _check_net_and_optimizer(net: nn.Module, optim: torch.optim.Optimizer) -> None:
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    if not isinstance(optim, torch.optim.Optimizer):
+        raise TypeError(f"optim must be a torch.optim.Optimizer, got {type(optim).__name__}")
+    own = {id(p) for p in net.parameters()}
+    if not own:
+        raise ValueError(f"the network ({type(net).__name__}) has no parameters to train")
+    held = {id(p) for group in optim.param_groups for p in group["params"]}
+    # Holding some of them is fine (fine-tuning one layer); holding none trains nothing.
+    if not own & held:
+        raise ValueError(
+            "the optimizer holds none of the network's parameters, so training would change "
+            "nothing: create it from this network, e.g. torch.optim.SGD(net.parameters(), ...)"
+        )
+
+
+def _first_false(flags: torch.Tensor) -> int | None:
+    """1-based index of the first False in a bool tensor, or None."""
+    bad = (~flags).nonzero()
+    return int(bad[0]) + 1 if len(bad) else None
+
+
+def _check_epoch(
+    epoch: int, losses: torch.Tensor, finite_inputs: torch.Tensor, net: nn.Module, history: list
+) -> None:
+    """Raise if a batch had non-finite input, or the loss or the weights stopped being finite."""
+    bad_input = _first_false(finite_inputs)
+    bad_loss = _first_false(torch.isfinite(losses))
+    # A NaN image makes a NaN loss in its own batch: the input is the cause, not the lr.
+    if bad_input is not None and (bad_loss is None or bad_input <= bad_loss):
+        raise ValueError(
+            f"batch {bad_input} of epoch {epoch} holds non-finite input values (NaN or inf): "
+            "the data is broken, not the training. Check the images the loader yields."
+        )
+    if bad_loss is not None:
+        raise DivergenceError(
+            f"the loss became {losses[bad_loss - 1].item()} at epoch {epoch}, batch {bad_loss}: "
+            "training diverged. Try a smaller learning rate.",
+            losses=list(history),
+        )
+    # The last step of an epoch is not seen by any loss: with one batch per epoch, none is.
+    broken = [name for name, p in net.named_parameters() if not bool(torch.isfinite(p).all())]
+    if broken:
+        raise DivergenceError(
+            f"the weights ({', '.join(broken)}) became NaN or infinite in the last step of "
+            f"epoch {epoch}: training diverged. Try a smaller learning rate.",
+            losses=list(history),
+        )

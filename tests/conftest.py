@@ -19,6 +19,17 @@ from mnist_tutorial.data import DATA_ENV, check_raw_files, load_mnist, mnist_ten
 from mnist_tutorial.environment import seed_everything
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The per-user cache (the data checksums' record) in a temporary folder, never ~/.cache.
+
+    Session-scoped and autouse, so it is in place before the session's data fixtures run.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _seeded() -> None:
     """Every test starts from the same random state."""

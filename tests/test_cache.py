@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import math
+import os
 import shutil
+import time
 
 import pytest
 import torch
@@ -17,7 +20,7 @@ from mnist_tutorial.cache import (
     code_fingerprint,
     load_or_train,
 )
-from mnist_tutorial.config import TrainConfig
+from mnist_tutorial.config import START_DIR, TrainConfig
 from mnist_tutorial.environment import seed_everything
 from mnist_tutorial.models import MODELS, FCNet
 
@@ -156,15 +159,170 @@ def test_writes_leave_no_temporary_files(fake_training, model_cache):
     assert sorted(p.suffix for p in model_cache.iterdir()) == [".pt", ".pt"]
 
 
-def test_failed_write_leaves_nothing_behind(fake_training, model_cache, monkeypatch):
-    def disk_full(obj, f):
-        f.write(b"half a file")
-        raise OSError("No space left on device")
+def disk_full_in_save(obj, f):
+    f.write(b"half a file")
+    raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(torch, "save", disk_full)
-    with pytest.raises(OSError, match="No space left"):
-        load_or_train("ConvNet", CONFIG, CPU)
+
+def serializer_full(obj, f):
+    # What torch's zip writer says when the disk fills up.
+    raise RuntimeError("[enforce fail at inline_container.cc:778] . PytorchStreamWriter failed")
+
+
+def disk_full_in_replace(src, dst):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def assert_failed_write_warning(record, folder):
+    message = str(record[0].message)
+    assert len(record) == 1, [str(r.message) for r in record]
+    assert "could not save the trained ConvNet" in message
+    assert str(folder) in message
+    assert cache.CACHE_ENV in message
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "failure"),
+    [
+        (torch, "save", disk_full_in_save),
+        (torch, "save", serializer_full),
+        (cache.os, "replace", disk_full_in_replace),
+    ],
+    ids=["full disk in torch.save", "full disk in the serializer", "full disk in os.replace"],
+)
+def test_failed_write_warns_and_returns_the_trained_net(
+    fake_training, model_cache, monkeypatch, target, name, failure
+):
+    monkeypatch.setattr(target, name, failure)
+    with pytest.warns(RuntimeWarning) as record:
+        trained = load_or_train("ConvNet", CONFIG, CPU)
+    assert_failed_write_warning(record, model_cache)
+    assert isinstance(trained.net, MODELS["ConvNet"])
+    assert trained.losses == [1.0, 0.5]
+    assert trained.from_cache is False
     assert list(model_cache.iterdir()) == []  # neither a .tmp file nor a half .pt file
+
+
+def test_read_only_cache_folder_warns_and_returns_the_trained_net(
+    fake_training, model_cache, monkeypatch
+):
+    # Simulated: permissions do not stop root, who runs some CI machines.
+    def read_only(*args, dir=None, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+
+    monkeypatch.setattr(cache.tempfile, "mkstemp", read_only)
+    with pytest.warns(RuntimeWarning) as record:
+        trained = load_or_train("ConvNet", CONFIG, CPU)
+    assert_failed_write_warning(record, model_cache)
+    assert "PermissionError" in str(record[0].message)
+    assert trained.losses == [1.0, 0.5]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_really_read_only_cache_folder_warns(fake_training, model_cache):
+    model_cache.mkdir()
+    model_cache.chmod(0o500)
+    try:
+        with pytest.warns(RuntimeWarning, match="could not save"):
+            assert load_or_train("ConvNet", CONFIG, CPU).losses == [1.0, 0.5]
+    finally:
+        model_cache.chmod(0o700)
+
+
+def test_a_file_where_the_cache_folder_should_be(fake_training, model_cache):
+    model_cache.write_text("not a folder")
+    with pytest.warns(RuntimeWarning) as record:
+        trained = load_or_train("ConvNet", CONFIG, CPU)
+    assert_failed_write_warning(record, model_cache)
+    assert trained.from_cache is False
+    assert model_cache.read_text() == "not a folder"  # left alone
+
+
+def test_a_folder_where_the_cache_file_should_be(fake_training, model_cache):
+    cache_file().mkdir(parents=True)
+    with pytest.warns(RuntimeWarning) as record:  # only the failed write, no failed read
+        trained = load_or_train("ConvNet", CONFIG, CPU)
+    assert_failed_write_warning(record, model_cache)
+    assert trained.losses == [1.0, 0.5]
+    assert sorted(p.name for p in model_cache.iterdir()) == [cache_file().name]
+
+
+def test_stale_temporary_files_are_removed_at_the_next_write(fake_training, model_cache):
+    model_cache.mkdir()
+    stale = model_cache / "FCNet-0123456789abcdef0123.ptk3j4l5.tmp"
+    fresh = model_cache / "FCNet-0123456789abcdef0123.ptm6n7o8.tmp"  # a writer still at work
+    other = model_cache / "notes.tmp"  # not one of ours
+    for path in (stale, fresh, other):
+        path.write_bytes(b"half a file")
+    old = time.time() - cache.STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    load_or_train("ConvNet", CONFIG, CPU)
+    assert not stale.exists()
+    assert fresh.exists()
+    assert other.exists()
+
+
+def poison(path, change):
+    saved = torch.load(path, weights_only=True)
+    change(saved)
+    torch.save(saved, path)
+
+
+def nan_weight(saved):
+    saved["state_dict"]["conv1.weight"][0, 0, 0, 0] = math.nan
+
+
+def inf_bias(saved):
+    saved["state_dict"]["fc2.bias"][3] = -math.inf
+
+
+def inf_loss(saved):
+    saved["losses"] = [1.0, math.inf]
+
+
+def nan_loss(saved):
+    saved["losses"] = [math.nan, 0.5]
+
+
+def one_loss_missing(saved):
+    saved["losses"] = [1.0]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (nan_weight, "conv1.weight are not all finite"),
+        (inf_bias, "fc2.bias are not all finite"),
+        (inf_loss, "losses are not all finite"),
+        (nan_loss, "losses are not all finite"),
+        (one_loss_missing, "1 epoch losses, expected 2"),
+    ],
+)
+def test_cached_model_that_is_not_finite_is_refused_and_replaced(
+    fake_training, monkeypatch, change, reason
+):
+    load_or_train("ConvNet", CONFIG, CPU)
+    poison(cache_file(), change)
+    with pytest.warns(RuntimeWarning, match=f"ignoring the cached model.*{reason}"):
+        retrained = load_or_train("ConvNet", CONFIG, CPU)
+    assert retrained.from_cache is False
+    assert len(fake_training) == 2
+    forbid_training(monkeypatch)
+    assert load_or_train("ConvNet", CONFIG, CPU).from_cache  # the good one replaced it
+
+
+def test_relative_cache_folder_is_anchored_once(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.CACHE_ENV, "relative-cache")
+    first = cache_dir()
+    monkeypatch.chdir(tmp_path)
+    assert cache_dir() == first == START_DIR / "relative-cache"
+
+
+def test_cache_folder_expands_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv(cache.CACHE_ENV, "~/models")
+    assert cache_dir() == tmp_path / "models"
 
 
 def test_unknown_model_is_rejected(fake_training):

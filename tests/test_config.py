@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
+import numpy as np
 import pytest
 
 from mnist_tutorial.config import (
     QUICK_ENV,
     QUICK_EPOCHS,
     QUICK_TRAIN_SUBSET,
+    START_DIR,
     TrainConfig,
+    env_flag,
+    env_path,
     quick_mode,
     tutorial_config,
 )
@@ -55,12 +60,103 @@ def test_invalid_values_raise(field, value):
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [("", False), ("0", False), ("false", False), ("No", False), ("1", True), ("yes", True)],
+    ("field", "value"),
+    [
+        ("epochs", True),
+        ("epochs", 2.0),
+        ("batch_size", 2.5),
+        ("batch_size", "256"),
+        ("lr", "0.1"),
+        ("lr", True),
+        ("lr", None),
+        ("seed", 1.5),
+        ("train_subset", 2.5),
+        ("train_subset", True),
+        ("momentum", "0.9"),
+    ],
+)
+def test_values_of_the_wrong_type_raise_type_error(field, value):
+    with pytest.raises(TypeError, match=rf"^{field}\b.* must be .* got {value!r}"):
+        TrainConfig(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("lr", math.inf, r"\(0, inf\)"),
+        ("momentum", -0.1, r"\[0, 1\)"),
+        ("momentum", 1.0, r"\[0, 1\)"),
+        ("momentum", math.nan, r"\[0, 1\)"),
+        ("seed", -1, "from 0 to 4,294,967,295"),
+        ("seed", 2**32, "from 0 to 4,294,967,295"),
+        ("epochs", -3, "from 1 up"),
+    ],
+)
+def test_values_out_of_range_name_the_allowed_ones(field, value, allowed):
+    with pytest.raises(ValueError, match=rf"^{field} must be .*{allowed}"):
+        TrainConfig(**{field: value})
+
+
+def test_edge_values_and_numpy_integers_are_accepted():
+    config = TrainConfig(epochs=np.int64(3), momentum=0, lr=1e-6, seed=2**32 - 1, train_subset=1)
+    assert config.epochs == 3
+    TrainConfig(momentum=0.999)
+
+
+ON = ["1", "true", "yes", "on", "ON", " Yes ", "True\n"]
+OFF = ["", "0", "false", "no", "off", "No", " OFF ", "  "]
+INVALID = ["n", "none", "disabled", "0.0", "2", "y", "enable", "truee"]
+
+
+@pytest.mark.parametrize("value", ON)
+def test_env_flag_accepts_the_spellings_of_on(monkeypatch, value):
+    monkeypatch.setenv("SOME_SWITCH", value)
+    assert env_flag("SOME_SWITCH") is True
+
+
+@pytest.mark.parametrize("value", OFF)
+def test_env_flag_accepts_the_spellings_of_off(monkeypatch, value):
+    monkeypatch.setenv("SOME_SWITCH", value)
+    assert env_flag("SOME_SWITCH") is False
+
+
+@pytest.mark.parametrize("value", INVALID)
+def test_env_flag_refuses_anything_else_naming_variable_and_allowed_values(monkeypatch, value):
+    monkeypatch.setenv("SOME_SWITCH", value)
+    with pytest.raises(
+        ValueError, match=rf"^SOME_SWITCH={value!r} is not an on/off value"
+    ) as error:
+        env_flag("SOME_SWITCH")
+    for spelling in ("1, true, yes, on", "0, false, no, off", "empty"):
+        assert spelling in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [*((v, True) for v in ON), *((v, False) for v in OFF)]
 )
 def test_quick_mode_reads_the_environment(monkeypatch, value, expected):
     monkeypatch.setenv(QUICK_ENV, value)
     assert quick_mode() is expected
+
+
+@pytest.mark.parametrize("value", INVALID)
+def test_quick_mode_refuses_an_unclear_value(monkeypatch, value):
+    monkeypatch.setenv(QUICK_ENV, value)
+    with pytest.raises(ValueError, match=QUICK_ENV):
+        quick_mode()
+    with pytest.raises(ValueError, match=QUICK_ENV):
+        tutorial_config()
+
+
+def test_env_path_expands_home_and_anchors_relative_paths_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SOME_PATH", "~/folder")
+    assert env_path("SOME_PATH") == tmp_path / "folder"
+    monkeypatch.setenv("SOME_PATH", "relative/folder")
+    monkeypatch.chdir(tmp_path)
+    assert env_path("SOME_PATH") == START_DIR / "relative" / "folder"
+    monkeypatch.setenv("SOME_PATH", "  ")
+    assert env_path("SOME_PATH") is None
 
 
 def test_quick_mode_is_off_when_unset(monkeypatch):

@@ -14,16 +14,21 @@ from PIL import Image
 from torch.utils.data import DataLoader
 from torchvision import transforms
 
+from mnist_tutorial import data
+from mnist_tutorial.config import START_DIR
 from mnist_tutorial.data import (
     DATA_ENV,
     RAW_FILES,
+    SHA256,
     TensorLoader,
     check_raw_files,
     data_root,
     denormalize,
     load_mnist,
     mnist_loaders,
+    mnist_tensors,
     normalize,
+    user_cache_dir,
 )
 
 # The canonical MNIST files: name -> (magic number, size in bytes), from the data set's README.
@@ -36,14 +41,26 @@ MNIST_FILES = {
 
 
 def make_fake_raw_files(root):
-    """MNIST's four files with the right magic numbers and sizes, zeros elsewhere (sparse)."""
+    """MNIST's four files with the right headers and sizes, zeros elsewhere (sparse).
+
+    They pass every check but the checksum, so each test can break one thing at a time.
+    """
     folder = root / "MNIST" / "raw"
     folder.mkdir(parents=True)
     for name, (magic, size) in MNIST_FILES.items():
+        count = RAW_FILES[name][3]
+        dimensions = [count, 28, 28] if magic == 2051 else [count]
         with open(folder / name, "wb") as f:
-            f.write(magic.to_bytes(4, "big"))
+            for field in [magic, *dimensions]:
+                f.write(field.to_bytes(4, "big"))
             f.truncate(size)
     return folder
+
+
+def write_at(path, offset, data):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        f.write(data)
 
 
 @pytest.fixture
@@ -73,10 +90,39 @@ def test_data_root_environment_wins_over_the_cache(tmp_path, monkeypatch):
     assert data_root() == tmp_path / "from-env"
 
 
-def test_data_root_relative_environment_becomes_absolute(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_data_root_relative_environment_is_anchored_where_the_package_was_imported(
+    tmp_path, monkeypatch
+):
+    # sphinx-gallery runs each example from its own folder: the data must not follow it.
     monkeypatch.setenv(DATA_ENV, "relative")
-    assert data_root() == tmp_path / "relative"
+    first = data_root()
+    monkeypatch.chdir(tmp_path)
+    assert data_root() == first == START_DIR / "relative"
+    assert first.is_absolute()
+
+
+def test_data_root_relative_argument_is_relative_to_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert data_root("relative") == tmp_path / "relative"
+
+
+@pytest.mark.parametrize("use_env", [True, False], ids=["environment", "argument"])
+def test_data_root_expands_the_home_folder(tmp_path, monkeypatch, use_env):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv(DATA_ENV, "~/mnist")
+    assert data_root(None if use_env else "~/mnist") == tmp_path / "mnist"
+
+
+@pytest.mark.parametrize(
+    ("xdg", "expected"),
+    [("~/xdg", "home/xdg"), ("relative/xdg", "home/.cache"), ("", "home/.cache")],
+)
+def test_user_cache_dir_expands_home_and_ignores_a_relative_xdg(
+    tmp_path, monkeypatch, xdg, expected
+):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    assert user_cache_dir() == tmp_path / expected / "mnist-tutorial"
 
 
 @pytest.mark.parametrize("env_value", [None, ""])
@@ -111,9 +157,24 @@ def test_raw_file_table_matches_mnist():
     assert set(RAW_FILES) == set(MNIST_FILES)
 
 
-def test_well_formed_raw_files_pass(tmp_path):
-    make_fake_raw_files(tmp_path)
-    check_raw_files(tmp_path)  # raises if anything is wrong
+def test_checksums_are_the_canonical_ones_of_the_data_folder(mnist_root):
+    # The data folder's SHA256SUMS is the published list; the code keeps its own copy.
+    listed = (mnist_root / "MNIST" / "SHA256SUMS").read_text().split()
+    assert dict(zip(listed[1::2], listed[::2], strict=True)) == SHA256
+
+
+def test_real_files_pass(mnist_root):
+    check_raw_files(mnist_root)  # raises if anything is wrong
+
+
+def test_well_formed_files_of_other_content_fail_the_checksum(tmp_path):
+    folder = make_fake_raw_files(tmp_path)
+    with pytest.raises(ValueError, match="SHA-256") as error:
+        check_raw_files(tmp_path)
+    message = str(error.value)
+    assert str(folder / "train-images-idx3-ubyte") in message
+    assert SHA256["train-images-idx3-ubyte"] in message  # what was expected
+    assert "Replace it with the original file" in message  # how to fix it
 
 
 def test_missing_files_without_download_name_files_folder_and_variable(tmp_path):
@@ -169,6 +230,127 @@ def test_wrong_magic_number_is_reported(tmp_path):
         check_raw_files(tmp_path)
     assert "train-images-idx3-ubyte" in str(error.value)
     assert "2051" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "offset", "value", "found", "expected"),
+    [
+        ("train-images-idx3-ubyte", 4, 59_999, "says 59,999 images", "expected 60,000"),
+        ("t10k-labels-idx1-ubyte", 4, 10_001, "says 10,001 labels", "expected 10,000"),
+        ("t10k-images-idx3-ubyte", 8, 27, "images of 27 x 28 pixels", "expected 28 x 28"),
+        ("train-images-idx3-ubyte", 12, 29, "images of 28 x 29 pixels", "expected 28 x 28"),
+    ],
+    ids=["image count", "label count", "rows", "columns"],
+)
+def test_header_fields_that_disagree_are_reported(tmp_path, name, offset, value, found, expected):
+    # The file keeps its size and magic number: only the header field is wrong.
+    folder = make_fake_raw_files(tmp_path)
+    write_at(folder / name, offset, value.to_bytes(4, "big"))
+    with pytest.raises(ValueError, match="its header says") as error:
+        check_raw_files(tmp_path)
+    message = str(error.value)
+    assert str(folder / name) in message
+    assert found in message
+    assert expected in message
+    assert "Replace it with the original file" in message
+
+
+@pytest.mark.parametrize("size", [0, 3, 12])
+def test_file_too_short_for_its_header_is_reported(tmp_path, size):
+    folder = make_fake_raw_files(tmp_path)
+    os.truncate(folder / "t10k-images-idx3-ubyte", size)
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte") as error:
+        check_raw_files(tmp_path)
+    assert "2051" in str(error.value) or "too short" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "item", "label"),
+    [("train-labels-idx1-ubyte", 5, 10), ("t10k-labels-idx1-ubyte", 9_999, 255)],
+)
+def test_labels_outside_0_to_9_are_reported_with_the_first_item(tmp_path, name, item, label):
+    total = RAW_FILES[name][3]
+    folder = make_fake_raw_files(tmp_path)
+    write_at(folder / name, 8 + item, bytes([label]))
+    with pytest.raises(
+        ValueError, match=rf"label {label} at item {item:,} \(1 of {total:,} outside 0-9\)"
+    ) as error:
+        check_raw_files(tmp_path)
+    assert str(folder / name) in str(error.value)
+    assert "0-9" in str(error.value)
+
+
+@pytest.fixture
+def real_copy(mnist_root, tmp_path):
+    """A data folder whose t10k-images is a writable copy; the other three link to the real ones."""
+    folder = tmp_path / "copy" / "MNIST" / "raw"
+    folder.mkdir(parents=True)
+    for name in RAW_FILES:
+        source = mnist_root / "MNIST" / "raw" / name
+        if name == "t10k-images-idx3-ubyte":
+            (folder / name).write_bytes(source.read_bytes())
+        else:
+            (folder / name).symlink_to(source)
+    return folder
+
+
+def test_pixels_replaced_by_noise_fail_the_checksum(real_copy):
+    path = real_copy / "t10k-images-idx3-ubyte"
+    noise = torch.randint(0, 256, (28 * 28,), dtype=torch.uint8).numpy().tobytes()
+    write_at(path, 16 + 28 * 28 * 1234, noise)  # one image; headers, size and labels still fine
+    with pytest.raises(ValueError, match="SHA-256") as error:
+        check_raw_files(real_copy.parents[1])
+    assert str(path) in str(error.value)
+    assert SHA256["t10k-images-idx3-ubyte"] in str(error.value)
+
+
+@pytest.fixture
+def count_hashes(monkeypatch):
+    """Forget the remembered digests; the returned list grows by one per file actually hashed."""
+    monkeypatch.setattr(data, "_DIGESTS", {})
+    hashed = []
+    real_sha256 = data.hashlib.sha256
+
+    def counting_sha256(*args):
+        hashed.append(None)
+        return real_sha256(*args)
+
+    monkeypatch.setattr(data.hashlib, "sha256", counting_sha256)
+    return hashed
+
+
+def test_each_file_is_hashed_once_then_remembered_on_disk(real_copy, count_hashes, monkeypatch):
+    root = real_copy.parents[1]
+    check_raw_files(root)
+    assert len(count_hashes) == 4
+    check_raw_files(root)
+    assert len(count_hashes) == 4  # remembered in memory
+    monkeypatch.setattr(data, "_DIGESTS", {})  # as in a new process
+    check_raw_files(root)
+    assert len(count_hashes) == 4  # remembered on disk
+    assert data.checksum_record().is_file()
+
+
+def test_a_changed_file_is_hashed_again_even_with_the_same_size(real_copy, count_hashes):
+    root = real_copy.parents[1]
+    check_raw_files(root)
+    path = real_copy / "t10k-images-idx3-ubyte"
+    write_at(path, 16, b"\xff")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    with pytest.raises(ValueError, match="SHA-256"):
+        check_raw_files(root)
+    assert len(count_hashes) == 5
+
+
+def test_an_unwritable_checksum_record_only_costs_speed(real_copy, count_hashes, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(data.tempfile, "mkstemp", full_disk)
+    data.checksum_record().parent.mkdir(parents=True, exist_ok=True)
+    data.checksum_record().write_text("{not json")  # a damaged record is ignored too
+    check_raw_files(real_copy.parents[1])
+    assert len(count_hashes) == 4
 
 
 # --- normalization --------------------------------------------------------------------------
@@ -247,6 +429,54 @@ def test_tensor_loader_rejects_bad_arguments():
         TensorLoader(*numbered(3), batch_size=0)
     with pytest.raises(ValueError, match="batch_size"):
         mnist_loaders(batch_size=0)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["TensorLoader", "DataLoader"])
+@pytest.mark.parametrize(
+    ("argument", "value", "error"),
+    [
+        ("subset", -5, ValueError),
+        ("subset", 0, ValueError),
+        ("subset", 60_001, ValueError),
+        ("subset", 2.5, TypeError),
+        ("subset", True, TypeError),
+        ("batch_size", 0, ValueError),
+        ("batch_size", 2.5, TypeError),
+        ("batch_size", True, TypeError),
+        ("batch_size", "256", TypeError),
+        ("seed", -1, ValueError),
+        ("seed", 1.5, TypeError),
+    ],
+)
+def test_loaders_refuse_bad_arguments_before_reading_data(
+    tmp_path, no_download, fast, argument, value, error
+):
+    with pytest.raises(error, match=rf"^{argument}\b.* must be an int from [01]") as raised:
+        mnist_loaders(root=tmp_path, fast=fast, **{argument: value})
+    assert repr(value) in str(raised.value)
+    assert not no_download  # refused before looking for the data
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_loaders_refuse_a_fast_flag_that_is_not_a_bool(tmp_path, no_download, value):
+    with pytest.raises(TypeError, match="fast must be True or False"):
+        mnist_loaders(root=tmp_path, fast=value)
+
+
+def test_load_mnist_refuses_a_train_flag_that_is_not_a_bool(tmp_path, no_download):
+    with pytest.raises(TypeError, match="train must be True or False"):
+        load_mnist("False", root=tmp_path)
+    assert not no_download
+
+
+def test_tensor_subset_is_checked_against_the_split(tmp_path, no_download):
+    with pytest.raises(ValueError, match="from 1 to 10,000"):
+        mnist_tensors(False, root=tmp_path, subset=10_001)
+
+
+def test_tensor_loader_refuses_arrays_that_are_not_tensors():
+    with pytest.raises(TypeError, match=r"images must be a torch\.Tensor"):
+        TensorLoader(np.zeros((3, 1, 28, 28)), torch.zeros(3), batch_size=1)
 
 
 # --- the real MNIST: the fast path against torchvision's DataLoader ------------------------

@@ -98,10 +98,23 @@ def test_configure_cuda_fast():
 
 
 @pytest.mark.usefixtures("restore_backend_flags")
-@pytest.mark.parametrize(("value", "expected"), [("1", True), ("", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("", False), ("0", False), ("On", True), ("off", False)]
+)
 def test_configure_cuda_reads_the_environment_by_default(monkeypatch, value, expected):
     monkeypatch.setenv(DETERMINISTIC_ENV, value)
     assert deterministic_requested() is expected
     configure_cuda()
     assert torch.backends.cudnn.deterministic is expected
     assert torch.are_deterministic_algorithms_enabled() is expected
+
+
+@pytest.mark.usefixtures("restore_backend_flags")
+@pytest.mark.parametrize("value", ["n", "none", "disabled", "0.0", "of"])
+def test_unclear_deterministic_values_are_refused_before_any_setting(monkeypatch, value):
+    # These used to turn the mode ON; now they stop with the variable and the allowed values.
+    monkeypatch.setenv(DETERMINISTIC_ENV, value)
+    before = torch.are_deterministic_algorithms_enabled()
+    with pytest.raises(ValueError, match=rf"{DETERMINISTIC_ENV}=.*1, true, yes, on"):
+        configure_cuda()
+    assert torch.are_deterministic_algorithms_enabled() is before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -114,6 +116,60 @@ def test_confusion_matrix_and_per_class_accuracy_by_hand():
     assert accuracy.shape == (10,)
     assert accuracy[[0, 1, 2, 9]].tolist() == pytest.approx([50.0, 100.0, 200 / 3, 100.0])
     assert torch.isfinite(accuracy).all()  # digits without images do not divide by zero
+
+
+def test_predict_rejects_an_empty_loader():
+    with pytest.raises(ValueError, match="no images to predict"):
+        predict(ScoreReader(), [])
+    empty = TensorLoader(torch.zeros(0, 1, 1, 10), torch.zeros(0, dtype=torch.long), 4)
+    with pytest.raises(ValueError, match="no images to predict"):
+        predict(ScoreReader(), empty)
+
+
+def test_evaluate_and_predict_work_for_a_net_without_parameters():
+    images = scored_images([3, 1])
+    net = nn.Sequential(nn.Flatten(), nn.Identity())  # (N, 10) scores straight from the images
+    assert evaluate(net, [(images, torch.tensor([3, 0]))]) == Accuracy(correct=1, total=2)
+    assert predict(net, [(images, torch.tensor([3, 0]))]).predicted.tolist() == [3, 1]
+
+
+@pytest.mark.parametrize(
+    ("labels", "predicted", "message"),
+    [
+        ([10], [1], r"^labels must hold whole digits 0-9, found 10 at index 0"),
+        ([1, 255], [1, 2], r"^labels .* found 255 at index 1"),
+        ([-1, 3], [1, 3], r"^labels .* found -1 at index 0"),
+        ([1, 2], [1, 12], r"^predicted .* found 12 at index 1"),
+        ([1.5], [1], r"^labels .* found 1\.5"),
+        ([math.nan], [1], r"^labels .* found nan"),
+    ],
+)
+def test_confusion_matrix_rejects_values_outside_the_digits(labels, predicted, message):
+    with pytest.raises(ValueError, match=message):
+        confusion_matrix(torch.tensor(labels), torch.tensor(predicted))
+    with pytest.raises(ValueError, match=message):
+        per_class_accuracy(torch.tensor(labels), torch.tensor(predicted))
+
+
+def test_confusion_matrix_rejects_mismatched_or_non_1d_inputs():
+    with pytest.raises(ValueError, match="3 labels but 2 predictions"):
+        confusion_matrix(torch.tensor([1, 2, 3]), torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match=r"labels must be a 1-D tensor of digits, got \(2, 2\)"):
+        confusion_matrix(torch.zeros(2, 2).long(), torch.zeros(4).long())
+    with pytest.raises(ValueError, match="predicted must be a 1-D tensor of digits, got list"):
+        confusion_matrix(torch.tensor([1]), [1])
+
+
+def test_confusion_matrix_accepts_whole_float_digits():
+    matrix = confusion_matrix(torch.tensor([2.0, 9.0]), torch.tensor([2, 9]))
+    assert matrix[2, 2] == matrix[9, 9] == 1
+
+
+@pytest.mark.parametrize("batch_size", [0, 2.5])
+def test_shift_accuracy_checks_its_batch_size(random_net_problem, batch_size):
+    net, images, labels = random_net_problem
+    with pytest.raises((ValueError, TypeError), match="batch_size"):
+        shift_accuracy(net, images, labels, [0], background=-1.0, batch_size=batch_size)
 
 
 F = -1.0  # fill value

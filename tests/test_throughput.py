@@ -137,3 +137,23 @@ def test_compare_throughput_on_real_loaders():
     for result in results.values():
         assert len(result.samples) == 3
         assert all(sample > 0 for sample in result.samples)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "name"),
+    [
+        ({"repeats": True}, TypeError, "repeats"),
+        ({"repeats": 2.0}, TypeError, "repeats"),
+        ({"batches": 0}, ValueError, "batches"),
+        ({"batches": 1.5}, TypeError, "batches"),
+        ({"warmup": -1}, ValueError, "warmup"),
+    ],
+)
+def test_compare_throughput_refuses_bad_counts(arguments, error, name):
+    with pytest.raises(error, match=rf"^{name}\b"):
+        compare_throughput({"A": [(torch.zeros(2, 1), torch.zeros(2))]}, **arguments)
+
+
+def test_an_empty_loader_has_no_throughput():
+    with pytest.raises(ValueError, match="no images to time"):
+        compare_throughput({"A": []}, repeats=1)

@@ -117,6 +117,126 @@ def test_divergence_error_names_the_exact_epoch_and_batch():
     assert math.isfinite(error.value.losses[0])
 
 
+@pytest.mark.parametrize("epochs", [True, 2.0, "2", None])
+def test_epochs_of_the_wrong_type_are_refused(epochs):
+    net, loader = toy_problem()
+    with pytest.raises(TypeError, match=r"epochs must be an int from 1 up"):
+        Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(epochs)
+
+
+def test_optimizer_of_another_network_is_refused_at_construction():
+    net, loader = toy_problem()
+    other, _ = toy_problem()
+    with pytest.raises(ValueError, match="optimizer holds none of the network's parameters"):
+        Trainer(net, sgd(other), nn.CrossEntropyLoss(), loader)
+
+
+def test_optimizer_of_some_of_the_parameters_is_accepted():
+    net, loader = toy_problem()
+    last_layer_only = torch.optim.SGD(net[2].parameters(), lr=0.1)
+    first_layer = net[0].weight.clone()
+    Trainer(net, last_layer_only, nn.CrossEntropyLoss(), loader, log=None).train(1)
+    assert torch.equal(net[0].weight, first_layer)
+
+
+def test_network_without_parameters_is_refused():
+    _, loader = toy_problem()
+    optim = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match=r"Identity.*no parameters"):
+        Trainer(nn.Identity(), optim, nn.CrossEntropyLoss(), loader)
+
+
+@pytest.mark.parametrize(
+    ("argument", "position", "value"),
+    [("net", 0, "a net"), ("optim", 1, {"lr": 0.1}), ("loss_function", 2, 3.0), ("log", 4, 1)],
+)
+def test_arguments_of_the_wrong_type_are_refused(argument, position, value):
+    net, loader = toy_problem()
+    arguments = [net, sgd(net), nn.CrossEntropyLoss(), loader, None]
+    arguments[position] = value
+    with pytest.raises(TypeError, match=rf"^{argument} must be"):
+        Trainer(*arguments)
+
+
+class NoLength:
+    """A re-iterable loader without __len__, as a user-written one may be."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __iter__(self):
+        return iter(self.batches)
+
+
+def test_loader_without_length_trains_like_one_with_a_length():
+    def run(wrap):
+        seed_everything(0)
+        net, loader = toy_problem()
+        batches = list(loader)
+        return Trainer(net, sgd(net), nn.CrossEntropyLoss(), wrap(batches), log=None).train(3)
+
+    assert run(NoLength) == run(list)
+
+
+def test_loader_without_length_that_yields_nothing_is_an_error():
+    net, _ = toy_problem()
+    with pytest.raises(ValueError, match="no batches in epoch 1"):
+        Trainer(net, sgd(net), nn.CrossEntropyLoss(), NoLength([]), log=None).train(1)
+
+
+def test_one_shot_generator_is_refused_at_construction():
+    net, loader = toy_problem()
+    with pytest.raises(TypeError, match=r"re-iterable.*only once"):
+        Trainer(net, sgd(net), nn.CrossEntropyLoss(), (batch for batch in loader))
+
+
+def test_huge_learning_rate_with_one_batch_per_epoch_is_caught_by_the_weights():
+    # One batch: its loss is computed before the step that breaks the weights, so only a
+    # check of the weights after the epoch can see the divergence.
+    net, loader = toy_problem(n=16, batch_size=16)
+    loader.images *= 10  # large gradients, so the step overflows float32
+    trainer = Trainer(net, sgd(net, lr=3e38), nn.CrossEntropyLoss(), loader, log=None)
+    with pytest.raises(DivergenceError, match=r"weights .* last step of epoch 1") as error:
+        trainer.train(1)
+    assert "smaller learning rate" in str(error.value)
+    assert error.value.losses == []
+
+
+@pytest.mark.parametrize("bad_value", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize(("epoch", "batch"), [(1, 2), (2, 4)])
+def test_non_finite_input_is_reported_as_bad_input_with_its_batch(bad_value, epoch, batch):
+    net, _ = toy_problem()
+    x = torch.randn(64, 4)
+    batches = [(x[i : i + 16], x[i : i + 16, :3].argmax(dim=1)) for i in range(0, 64, 16)]
+    poisoned = [(images.clone(), labels) for images, labels in batches]
+    poisoned[batch - 1][0][3, 1] = bad_value
+    epochs = [batches] * (epoch - 1) + [poisoned]
+
+    class PerEpoch:
+        def __init__(self):
+            self.epoch = 0
+
+        def __iter__(self):
+            self.epoch += 1
+            return iter(epochs[self.epoch - 1])
+
+    trainer = Trainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), PerEpoch(), log=None)
+    with pytest.raises(
+        ValueError, match=rf"^batch {batch} of epoch {epoch} holds non-finite input"
+    ):
+        trainer.train(epoch)
+
+
+def test_bad_input_is_not_a_divergence_error():
+    net, _ = toy_problem()
+    images = torch.full((4, 4), math.nan)
+    trainer = Trainer(net, sgd(net), nn.CrossEntropyLoss(), [(images, torch.zeros(4).long())])
+    with pytest.raises(ValueError, match="input") as error:
+        trainer.train(1)
+    assert not isinstance(error.value, DivergenceError)
+    assert "learning rate" not in str(error.value)
+
+
 def test_same_seed_gives_identical_loss_history_on_cpu():
     def run():
         seed_everything(0)
