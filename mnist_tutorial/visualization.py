@@ -421,5 +421,5 @@ def plot_summary(results: Mapping[str, Mapping[str, float]], ax: Axes | None = N
     ax.set_xticks(range(len(conditions)), conditions)
     ax.set_ylim(0, 110)  # room above 100% for the labels
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")
     return fig
