@@ -61,7 +61,8 @@ nets = {name: load_or_train(name, config, device).net for name in ("ConvNet", "F
 # free, so one file serves one image or a thousand, and ``external_data=False`` keeps the
 # weights inside the ``.onnx`` file. For the ConvNet, the file gets a second output next to
 # the logits: the 32 feature maps of ``conv1`` after its ReLU (section 6), which the live demo
-# below draws.
+# below draws. The files go to the folder ``onnx-models`` of the working directory (or to the
+# folder named by ``MNIST_TUTORIAL_EXPORT``; the site's build puts them beside its pages).
 folder = export_dir()
 start = time.perf_counter()
 files = {name: export_onnx(net, folder / f"{name.lower()}.onnx") for name, net in nets.items()}

@@ -151,9 +151,18 @@
     source = drawingToInput();
     update();
   });
+  let frameRequested = false; // while drawing, predict at most once per animation frame
   pad.addEventListener("pointermove", (event) => {
     if (lastPoint === null || !pad.hasPointerCapture(event.pointerId)) return;
     strokeTo(padPoint(event));
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(() => {
+      frameRequested = false;
+      if (lastPoint === null) return; // the stroke ended: pointerup has updated already
+      source = drawingToInput();
+      update();
+    });
   });
   const endStroke = () => {
     if (lastPoint === null) return;
