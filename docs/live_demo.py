@@ -31,13 +31,12 @@ _DEMO_PAGES: set[str] = set()  # pages of this build that show the demo
 
 # Filled in by the script; without JavaScript the reader sees the <noscript> text.
 MARKUP = """\
-<div class="mnist-demo" data-root="{root}" data-models="{root}_static/{models}/"
-     data-state="loading" data-runs="0">
+<div class="mnist-demo" data-models="{root}_static/{models}/" data-state="loading" data-runs="0">
   <p class="mnist-demo-status" role="status">Loading onnxruntime-web and the two networks...</p>
   <noscript><p>The live demo needs JavaScript.</p></noscript>
   <div class="mnist-demo-panels">
     <div class="mnist-demo-panel">
-      <h3 class="mnist-demo-heading" id="mnist-demo-draw-heading">Draw a digit</h3>
+      <h3 class="mnist-demo-heading">Draw a digit</h3>
       <canvas class="mnist-demo-pad" width="280" height="280" role="img"
               aria-label="Drawing area: draw one digit with a mouse, a pen or a finger"></canvas>
       <p class="mnist-demo-hint">Draw with mouse, pen or finger; or pick a test image below
@@ -122,8 +121,9 @@ def check_demo_models(folder: Path) -> list[Path]:
     data_file = folder / DEMO_DATA
     if not data_file.is_file():
         raise ExtensionError(
-            f"the live demo's {data_file} is missing: section 8 (plot_08) did not write it. "
-            "Build with section 8 executed (check sphinx_gallery_conf's filename_pattern)."
+            f"the live demo's {data_file} is missing: section 8 (plot_08) did not write it in "
+            "this build. sphinx-gallery skips an example it ran before: build clean (delete "
+            "docs/auto_examples too), and check that filename_pattern selects plot_08."
         )
     paths = [folder / name for name in json.loads(data_file.read_text())["models"].values()]
     for path in paths:

@@ -273,8 +273,8 @@ def test_screenshots_of_a_drawn_seven_shifted_4px(
         demo.press(".mnist-demo-dx", "ArrowRight", times=4)
         shifted = {net: shown["prediction"] for net, shown in demo.outputs().items()}
         print(f"\n{width}px {theme}: drawn 7 read as {centred}; shifted 4 px right: {shifted}")
-        for overlay in (".bd-header", "#pst-back-to-top"):  # sticky, they would cover the demo
-            page.evaluate(f"document.querySelector('{overlay}').style.display = 'none'")
+        # The sticky header and the back-to-top button would cover parts of the demo.
+        page.add_style_tag(content=".bd-header, #pst-back-to-top { display: none !important; }")
         page.locator(".mnist-demo").screenshot(path=screenshots / f"demo-7-{width}-{theme}.png")
         assert not demo.errors, demo.errors
     finally:
