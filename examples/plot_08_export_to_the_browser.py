@@ -125,7 +125,6 @@ print("The live demo uses the", "float16" if identical else "float32", "files.")
 first = [int((test_set.targets == digit).nonzero()[0]) for digit in range(10)]
 samples = []
 for i in first:
-    image = images[i : i + 1]
     probabilities = {
         name: torch.softmax(torch.from_numpy(reference[name][i]), dim=0).tolist() for name in nets
     }
