@@ -89,6 +89,12 @@ sphinx_gallery_conf = {
     "min_reported_time": 0,
 }
 
+# --- Section 8's live demo (begin) -------------------------------------------------------------
+# live_demo.py inserts the demo into section 8's page, copies onnxruntime-web into the site and
+# checks the exported ONNX models at the end of the build.
+extensions.append("live_demo")
+# --- Section 8's live demo (end) ---------------------------------------------------------------
+
 # --- HTML -------------------------------------------------------------------------------------
 
 html_theme = "pydata_sphinx_theme"

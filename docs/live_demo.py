@@ -1,0 +1,150 @@
+"""Sphinx glue for section 8's live demo: its markup, its scripts, the models and the runtime.
+
+The example marks the demo's place with the label ``.. _live-demo:``, a line that
+sphinx-gallery leaves out of the notebooks (which cannot run the demo); this extension puts
+the demo's markup right after it. It also
+
+- tells the example where to write the ONNX files: ``$MNIST_TUTORIAL_EXPORT`` is set to the
+  built site's ``_static/demo-models`` folder before the examples run;
+- copies onnxruntime-web into ``_static/onnxruntime-web-<version>`` (see ``ort_runtime``);
+- adds the runtime, ``demo/demo.js`` and ``demo/demo.css`` to the demo's page only;
+- checks, at the end of the build, every file the demo loads: a missing or corrupt ONNX file
+  fails the build with a message naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import ort_runtime
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
+
+LABEL = ".. _live-demo:"
+MODELS_FOLDER = "demo-models"  # under the site's _static/
+DEMO_DATA = "demo.json"
+_DEMO_PAGES: set[str] = set()  # pages of this build that show the demo
+
+# Filled in by the script; without JavaScript the reader sees the <noscript> text.
+MARKUP = """\
+<div class="mnist-demo" data-models="{root}_static/{models}/" data-state="loading" data-runs="0">
+  <p class="mnist-demo-status" role="status">Loading onnxruntime-web and the two networks...</p>
+  <noscript><p>The live demo needs JavaScript.</p></noscript>
+  <div class="mnist-demo-panels">
+    <div class="mnist-demo-panel">
+      <h3 class="mnist-demo-heading">Draw a digit</h3>
+      <canvas class="mnist-demo-pad" width="280" height="280" role="img"
+              aria-label="Drawing area: draw one digit with a mouse, a pen or a finger"></canvas>
+      <p class="mnist-demo-hint">Draw with mouse, pen or finger; or pick a test image below
+        (works by keyboard).</p>
+      <button type="button" class="mnist-demo-clear">Clear the drawing</button>
+      <fieldset class="mnist-demo-samples">
+        <legend>Or pick a test image</legend>
+      </fieldset>
+    </div>
+    <div class="mnist-demo-panel">
+      <h3 class="mnist-demo-heading">The 28 x 28 input</h3>
+      <canvas class="mnist-demo-input" width="28" height="28" role="img"
+              aria-label="The network input: 28 by 28 pixels"></canvas>
+      <label class="mnist-demo-slider">Shift right:
+        <input type="range" class="mnist-demo-dx" min="-4" max="4" step="1" value="0">
+        <output class="mnist-demo-dx-value">0 px</output></label>
+      <label class="mnist-demo-slider">Shift down:
+        <input type="range" class="mnist-demo-dy" min="-4" max="4" step="1" value="0">
+        <output class="mnist-demo-dy-value">0 px</output></label>
+    </div>
+    <div class="mnist-demo-panel mnist-demo-nets">
+      <figure class="mnist-demo-net" data-net="ConvNet">
+        <figcaption>ConvNet: <strong class="mnist-demo-prediction">-</strong></figcaption>
+        <div class="mnist-demo-bars"></div>
+      </figure>
+      <figure class="mnist-demo-net" data-net="FCNet">
+        <figcaption>FCNet: <strong class="mnist-demo-prediction">-</strong></figcaption>
+        <div class="mnist-demo-bars"></div>
+      </figure>
+    </div>
+  </div>
+  <p class="mnist-demo-readout" aria-live="polite"></p>
+  <figure class="mnist-demo-features">
+    <div class="mnist-demo-maps"></div>
+    <figcaption>The ConvNet's 32 first-layer feature maps (conv1 after ReLU) for this input.
+      One brightness scale for all 32: a dark map barely responds.</figcaption>
+  </figure>
+</div>
+"""
+
+
+class LiveDemo(SphinxDirective):
+    """``.. live-demo::`` the demo's markup (the script fills it in)."""
+
+    def run(self) -> list[nodes.Node]:
+        root = "../" * self.env.docname.count("/")
+        html = MARKUP.format(root=root, models=MODELS_FOLDER)
+        # In a container, so that the label before the directive gives it an id (#live-demo).
+        return [nodes.container("", nodes.raw("", html, format="html"))]
+
+
+def _set_export_folder(app: Sphinx, config) -> None:
+    # The examples run in this process (at builder-inited): they read this variable.
+    folder = Path(app.outdir) / "_static" / MODELS_FOLDER
+    os.environ["MNIST_TUTORIAL_EXPORT"] = str(folder)
+
+
+def _install_runtime(app: Sphinx) -> None:
+    _DEMO_PAGES.clear()
+    if app.builder.format == "html":
+        ort_runtime.install(Path(app.outdir) / "_static")
+
+
+def _insert_demo(app: Sphinx, docname: str, source: list[str]) -> None:
+    if LABEL in source[0]:
+        source[0] = source[0].replace(LABEL, f"{LABEL}\n\n.. live-demo::\n", 1)
+
+
+def _add_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if 'class="mnist-demo"' not in context.get("body", ""):
+        return
+    _DEMO_PAGES.add(pagename)
+    app.add_js_file(f"{ort_runtime.SITE_FOLDER}/ort.wasm.min.js", loading_method="defer")
+    app.add_js_file("demo/demo.js", loading_method="defer")
+    app.add_css_file("demo/demo.css")
+
+
+def check_demo_models(folder: Path) -> list[Path]:
+    """Load every model that ``folder/demo.json`` names; raise ExtensionError if one fails."""
+    from mnist_tutorial.export import InvalidModelError, load_session
+
+    data_file = folder / DEMO_DATA
+    if not data_file.is_file():
+        raise ExtensionError(
+            f"the live demo's {data_file} is missing: section 8 (plot_08) did not write it in "
+            "this build. sphinx-gallery skips an example it ran before: build clean (delete "
+            "docs/auto_examples too), and check that filename_pattern selects plot_08."
+        )
+    paths = [folder / name for name in json.loads(data_file.read_text())["models"].values()]
+    for path in paths:
+        try:
+            load_session(path)
+        except InvalidModelError as error:
+            raise ExtensionError(f"the live demo cannot use its model: {error}") from error
+    return paths
+
+
+def _check_models(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and _DEMO_PAGES:
+        check_demo_models(Path(app.outdir) / "_static" / MODELS_FOLDER)
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    app.connect("config-inited", _set_export_folder)
+    # Before sphinx-gallery runs the examples, so that a failed download stops the build early.
+    app.connect("builder-inited", _install_runtime, priority=400)
+    app.connect("source-read", _insert_demo)
+    app.connect("html-page-context", _add_scripts)
+    app.connect("build-finished", _check_models)
+    app.add_directive("live-demo", LiveDemo)
+    return {"parallel_read_safe": True, "parallel_write_safe": False}

@@ -1,0 +1,105 @@
+"""The live demo's build steps (docs/ort_runtime.py, docs/live_demo.py), without the network.
+
+A fake npm tarball stands in for onnxruntime-web: the checks are about refusing a tarball
+whose checksum is wrong and about failing the build when a model the demo loads is bad.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+sys.path.insert(0, str(DOCS))
+
+import live_demo
+import ort_runtime
+from sphinx.errors import ExtensionError
+
+from mnist_tutorial.export import export_onnx, write_demo_data
+from mnist_tutorial.models import FCNet
+
+
+def fake_tarball() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name in ort_runtime.FILES:
+            content = f"// {name}".encode()
+            info = tarfile.TarInfo(f"package/dist/{name}")
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def test_the_pinned_integrity_is_a_sha512() -> None:
+    assert ort_runtime.INTEGRITY.startswith("sha512-")
+    assert ort_runtime.VERSION in ort_runtime.TARBALL_URL
+    # The SHA-512 of no bytes, from the FIPS 180 test vectors, in npm's base64 form.
+    empty = bytes.fromhex(
+        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
+    )
+    assert ort_runtime.integrity_of(b"") == "sha512-" + base64.b64encode(empty).decode()
+
+
+def test_a_download_with_the_wrong_checksum_is_refused_and_not_cached(tmp_path: Path) -> None:
+    source = tmp_path / "onnxruntime-web-1.30.0.tgz"
+    source.write_bytes(fake_tarball())
+    cache = tmp_path / "cache"
+    with pytest.raises(ort_runtime.ChecksumError, match="failed its checksum"):
+        ort_runtime.fetch_tarball(source.as_uri(), ort_runtime.INTEGRITY, cache)
+    assert not cache.exists() or not any(cache.iterdir())
+
+
+def test_a_corrupted_cached_tarball_is_refused(tmp_path: Path) -> None:
+    cached = tmp_path / ort_runtime.TARBALL_URL.rsplit("/", 1)[-1]
+    cached.write_bytes(fake_tarball())
+    with pytest.raises(ort_runtime.ChecksumError, match=str(cached)):
+        ort_runtime.fetch_tarball(cache=tmp_path)
+
+
+def test_a_good_download_is_cached_then_installed_with_its_notice(tmp_path: Path) -> None:
+    data = fake_tarball()
+    source = tmp_path / "pkg.tgz"
+    source.write_bytes(data)
+    cache = tmp_path / "cache"
+    expected = ort_runtime.integrity_of(data)
+    assert ort_runtime.fetch_tarball(source.as_uri(), expected, cache) == data
+    source.unlink()  # the second call must not need the source any more
+    assert ort_runtime.fetch_tarball(source.as_uri(), expected, cache) == data
+    folder = ort_runtime.install(tmp_path / "_static", tarball=data)
+    assert folder.name == f"onnxruntime-web-{ort_runtime.VERSION}"
+    for name in ort_runtime.FILES:
+        assert (folder / name).read_text() == f"// {name}"
+    assert "MIT License" in (folder / "NOTICE.txt").read_text()
+
+
+def test_the_cache_folder_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ort_runtime.CACHE_ENV, str(tmp_path))
+    assert ort_runtime.cache_folder() == tmp_path
+
+
+def test_the_build_fails_when_a_demo_model_is_missing_or_corrupt(tmp_path: Path) -> None:
+    with pytest.raises(ExtensionError, match=r"demo\.json is missing"):
+        live_demo.check_demo_models(tmp_path)
+    write_demo_data(tmp_path / "demo.json", {"FCNet": "fcnet.onnx"}, [], 0.5, 0.5)
+    with pytest.raises(ExtensionError, match=r"fcnet\.onnx not found"):
+        live_demo.check_demo_models(tmp_path)
+    path = export_onnx(FCNet(), tmp_path / "fcnet.onnx")
+    assert live_demo.check_demo_models(tmp_path) == [path]
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ExtensionError, match=r"fcnet\.onnx is not usable"):
+        live_demo.check_demo_models(tmp_path)
+
+
+def test_the_demo_goes_right_after_its_label() -> None:
+    source = ["Text.\n\n.. _live-demo:\n\nMore text.\n"]
+    live_demo._insert_demo(None, "auto_examples/plot_08", source)
+    assert ".. _live-demo:\n\n.. live-demo::\n" in source[0]
