@@ -127,8 +127,9 @@ print(f"{sure} of the {len(wrong)} mistakes were made with more than 90% confide
 # The bar charts show all 10 probabilities for four mistakes: the two most confident ones and
 # the two least confident ones. The true digit's bar is green, the predicted digit's red, and
 # the grey bars are the eight other digits (most are too small to see: the network gives them
-# almost no probability). A near-tie between two bars is the network hesitating between two readings of the image; a
-# single tall red bar is a confident mistake, worth a closer look at the image and its label.
+# almost no probability). A near-tie between two bars is the network hesitating between two
+# readings of the image; a single tall red bar is a confident mistake, worth a closer look at
+# the image and its label.
 chosen = torch.cat([wrong[:2], wrong[-2:]])
 fig = plot_probabilities(
     predictions.images[chosen], predictions.probabilities[chosen], predictions.labels[chosen]

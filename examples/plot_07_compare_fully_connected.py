@@ -180,4 +180,6 @@ for name, t in trained.items():
 # .. solution-end::
 #
 # Both networks were trained on centered digits only. Showing them shifted copies during
-# training (*data augmentation*) is the usual way to make either one more robust.
+# training (*data augmentation*) is the usual way to make either one more robust. Next,
+# :ref:`sphx_glr_auto_examples_plot_08_export_to_the_browser.py` lets you try both networks in
+# your browser.

@@ -28,6 +28,7 @@ from mnist_tutorial.config import tutorial_config
 from mnist_tutorial.data import MEAN, STD, load_mnist, normalize
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import shift_images
+from mnist_tutorial.exercises import check
 from mnist_tutorial.export import (
     compare_with_torch,
     export_dir,
@@ -38,6 +39,7 @@ from mnist_tutorial.export import (
     torch_logits,
     write_demo_data,
 )
+from mnist_tutorial.models import count_parameters
 from mnist_tutorial.visualization import plot_image_grid
 
 device = select_device()
@@ -167,3 +169,36 @@ titles = [f"CNN {c}, FC {f}" for c, f in zip(guesses["ConvNet"], guesses["FCNet"
 for name, guess in guesses.items():
     print(f"{name}: {int(np.sum(guess == np.arange(10)))} of 10 right after a 4 px shift")
 fig = plot_image_grid(moved, titles, ncols=5, cell_size=1.5)
+
+# %%
+# Exercises
+# ---------
+# **Exercise 1: the size of the weights.** How many bytes do the ConvNet's weights and biases
+# take when stored as float16? Compare with the size of its float16 file printed above, then
+# ``check("float16-bytes", your_answer)``.
+#
+# .. solution-start::
+weight_bytes = 2 * count_parameters(nets["ConvNet"])  # a float16 number takes 2 bytes
+file_bytes = halves["ConvNet"].stat().st_size
+print(f"weights: {weight_bytes:,} bytes; the file: {file_bytes:,} bytes")
+print(f"the graph and the rest of the file: {file_bytes - weight_bytes:,} bytes")
+check("float16-bytes", weight_bytes)
+
+# %%
+# .. solution-end::
+#
+# **Exercise 2: another direction.** Move the ten test images 4 pixels *down* instead, and
+# classify them with the exported ConvNet in onnxruntime: how many are right?
+# ``check("shift-down-onnx", your_count, session=sessions["ConvNet"])``.
+#
+# .. solution-start::
+moved_down = shift_images(images[first], dx=0, dy=4, fill=(0 - MEAN) / STD)  # (10, 1, 28, 28)
+predicted_down = onnx_logits(sessions["ConvNet"], moved_down).argmax(axis=1)  # (10,)
+right = int(np.sum(predicted_down == np.arange(10)))  # image k shows the digit k
+print(f"predicted digits: {predicted_down.tolist()}; {right} of 10 right")
+check("shift-down-onnx", right, session=sessions["ConvNet"])
+
+# %%
+# .. solution-end::
+#
+# Next, :ref:`sphx_glr_auto_examples_plot_09_recap.py` sums up what you built.

@@ -43,7 +43,7 @@ def check(name: str, answer: Any, **context: Any) -> bool:
     if missing:
         example = ", ".join(f"{key}={key}" for key in exercise.needs)
         raise TypeError(
-            f"exercise {name!r} depends on your trained network: call check({name!r}, answer, "
+            f"exercise {name!r} depends on your own results: call check({name!r}, answer, "
             f"{example})"
         )
     hint = exercise.judge(answer, **context)
@@ -377,6 +377,37 @@ def _shift_right_accuracy(net: nn.Module) -> float:
     moved = shift_images(images[:2000], dx=3, dy=0, fill=(0 - MEAN) / STD)
     result = predict(net, [(moved, labels[:2000])])
     return 100.0 * float((result.predicted == result.labels).double().mean())
+
+
+# --- 8. Export to ONNX and run in the browser -------------------------------------------------
+
+
+@_value_exercise(
+    "float16-bytes",
+    "How many bytes do the ConvNet's weights and biases take when stored as float16?",
+    "Count the ConvNet's parameters, then multiply by the bytes of one float16 number.",
+)
+def _float16_bytes() -> int:
+    return 2 * sum(p.numel() for p in ConvNet().parameters())  # float16: 2 bytes each
+
+
+@_value_exercise(
+    "shift-down-onnx",
+    "Move the first test image of each digit 4 pixels down and classify the ten with your "
+    "exported model in onnxruntime: how many are right?",
+    "Shift with shift_images(images, dx=0, dy=4, fill=...) and the normalized black, run the "
+    "session with onnx_logits, then compare each argmax with its digit.",
+    needs=("session",),
+)
+def _shift_down_onnx(session: Any) -> int:
+    from mnist_tutorial.export import onnx_logits  # onnxruntime: imported only when needed
+
+    test_set = load_mnist(train=False)
+    first = [int((test_set.targets == digit).nonzero()[0]) for digit in range(10)]
+    moved = shift_images(normalize(test_set.data[first]), dx=0, dy=4, fill=(0 - MEAN) / STD)
+    return int(
+        (torch.from_numpy(onnx_logits(session, moved)).argmax(dim=1) == torch.arange(10)).sum()
+    )
 
 
 # --- Recap ------------------------------------------------------------------------------------

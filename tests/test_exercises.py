@@ -59,6 +59,8 @@ def test_every_exercise_is_tested() -> None:
         "zero-activations",
         "no-weight-sharing",
         "shift-right-accuracy",
+        "float16-bytes",
+        "shift-down-onnx",
         "fc1-share",
         "error-ratio",
     }
@@ -210,3 +212,18 @@ def test_recap_exercises(linear_net, mnist_test) -> None:
     assert_marked("error-ratio", ratio, [1 / ratio, ratio + 0.1], **nets)
     with pytest.raises(TypeError, match="fcnet=fcnet"):
         check("error-ratio", ratio, convnet=linear_net)
+
+
+def test_export_exercises(tmp_path, mnist_test_dataset) -> None:
+    from mnist_tutorial.export import export_onnx, load_session, onnx_logits
+
+    assert_marked("float16-bytes", 2 * 1_663_370, [4 * 1_663_370, 1_663_370])
+    torch.manual_seed(0)
+    session = load_session(export_onnx(ConvNet(), tmp_path / "convnet.onnx"))
+    targets = mnist_test_dataset.targets
+    first = [int((targets == digit).nonzero()[0]) for digit in range(10)]
+    images = torch.stack([mnist_test_dataset[i][0] for i in first])  # (10, 1, 28, 28)
+    moved = torch.full_like(images, -1.0)
+    moved[:, :, 4:, :] = images[:, :, :-4, :]  # 4 pixels down, black above
+    right = int((onnx_logits(session, moved).argmax(axis=1) == list(range(10))).sum())
+    assert_marked("shift-down-onnx", right, [right + 1, 11], session=session)
