@@ -51,7 +51,7 @@ class SourceCode:
     def _repr_html_(self) -> str:
         code = highlight(self.text, PythonLexer(), HtmlFormatter(cssclass="highlight"))
         return (
-            f'<div class="mnist-source highlight-python notranslate" '
+            f'<div class="highlight-python notranslate mnist-source" '
             f'data-source="{html.escape(self.name)}">'
             f"<style>{_NOTEBOOK_CSS}</style>{code}</div>"
         )

@@ -31,7 +31,9 @@ REQUIRED_SOURCES = {
     "plot_06_visualize_layers": ["mnist_tutorial.models.ConvNet.features"],
     "plot_07_compare_fully_connected": ["mnist_tutorial.models.FCNet"],
 }
-SHOWN_SOURCE = re.compile(r'<div class="mnist-source[^"]*" data-source="([^"]+)">(.*?)</pre>', re.S)
+SHOWN_SOURCE = re.compile(
+    r'<div class="[^"]*\bmnist-source\b[^"]*" data-source="([^"]+)">(.*?)</pre>', re.S
+)
 SOLUTION = re.compile(
     r"<details class=\"exercise-solution[^\"]*\"(?P<attrs>[^>]*)>(?P<body>.*?)</details>", re.S
 )
