@@ -9,7 +9,7 @@ right digit. You will learn:
   :class:`~mnist_tutorial.training.Trainer` repeats it,
 * why the network ends without a softmax when it is trained with cross-entropy,
 * how the loss falls over ten epochs, and the assignment's check on it,
-* why this tutorial feeds the network from one tensor in memory instead of a ``DataLoader``,
+* how many images per second training consumes,
 * what too small and too large a learning rate do.
 
 Compromise for build time: without a GPU the learning-rate sweep at the end uses fewer images
@@ -36,9 +36,8 @@ from mnist_tutorial.exercises import check
 from mnist_tutorial.models import ConvNet
 from mnist_tutorial.source import show_source
 from mnist_tutorial.sweep import sweep_config, sweep_learning_rates
-from mnist_tutorial.throughput import compare_throughput
 from mnist_tutorial.training import Trainer
-from mnist_tutorial.visualization import plot_loss_curves, plot_lr_sweep, plot_throughput
+from mnist_tutorial.visualization import plot_loss_curves, plot_lr_sweep
 
 device = select_device()
 config = tutorial_config()
@@ -132,38 +131,15 @@ else:
 fig = plot_loss_curves({"ConvNet": trained.losses}, threshold=TARGET)
 
 # %%
-# Feeding the network quickly
-# ---------------------------
-# The reference ``DataLoader`` prepares every image in Python: it wraps the pixels in a PIL
-# image, converts it to a tensor, normalizes it, then stacks 256 of them into a batch. The
-# loader used above (``mnist_loaders(fast=True)``) normalizes the whole split once into a single
-# tensor on the device; each epoch costs one shuffle, and each batch is a slice of it. The
-# batches hold the same values. Both paths, timed over epochs of 20 batches, interleaved, 5 times:
-subset = 20 * config.batch_size
-loaders = {
-    "reference DataLoader": mnist_loaders(config.batch_size, device, fast=False, subset=subset)[0],
-    "fast TensorLoader": mnist_loaders(config.batch_size, device, fast=True, subset=subset)[0],
-}
-speeds = compare_throughput(loaders, repeats=5, batches=None, device=device)
-for name, speed in speeds.items():
-    print(f"{name:>20}: {speed.median:>11,.0f} images/s (median of {len(speed.samples)})")
-ratio = speeds["fast TensorLoader"].median / speeds["reference DataLoader"].median
-print(f"The fast path delivers {ratio:.0f} times as many images per second.")
-
-# %%
-# What matters is how this compares with the rate at which training consumes images: loading
-# adds its time to every step. On a GPU a step is much faster than on a CPU while the
-# ``DataLoader`` is not, so there it can dominate; ``nox -s bench`` measures both paths.
+# How fast training consumes images
+# ---------------------------------
+# Every image of every epoch goes through a forward and a backward pass. The rate below is
+# what the data loader must keep up with: section 1 measured what each loader delivers
+# (``nox -s bench`` measures both paths on a GPU too, where a step is much faster and the
+# reference ``DataLoader`` can become the bottleneck).
 train_size = config.train_subset or len(load_mnist(train=True))
 consumed = len(trained.losses) * train_size / trained.seconds
-print(f"Training consumed {consumed:,.0f} images/s (when the ConvNet was trained).")
-for name, speed in speeds.items():
-    print(f"Fed by the {name}, loading would add {consumed / speed.median:.1%} to training.")
-
-# %%
-# The three rates side by side, on a log scale:
-samples = {name: speed.samples for name, speed in speeds.items()}
-fig = plot_throughput(samples | {"ConvNet training (consumes)": [consumed]})
+print(f"Training consumed {consumed:,.0f} images/s on {device.type}.")
 
 # %%
 # Choosing the learning rate

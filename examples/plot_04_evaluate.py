@@ -36,7 +36,7 @@ from mnist_tutorial.visualization import plot_per_class_accuracy
 
 device = select_device()
 config = tutorial_config()
-net = load_or_train("ConvNet", config, device).net
+convnet = load_or_train("ConvNet", config, device).net
 # fast=True: the whole test split is held on the device as one tensor
 _, test_loader = mnist_loaders(config.batch_size, device, fast=True)
 
@@ -48,8 +48,8 @@ _, test_loader = mnist_loaders(config.batch_size, device, fast=True)
 # False per image; their sum is the number of correct images. ``inference_mode`` puts the net
 # in evaluation mode and turns off gradient tracking, which testing does not need. One batch:
 images, labels = next(iter(test_loader))  # (256, 1, 28, 28), (256,)
-with inference_mode(net):
-    predicted = net(images).argmax(dim=1)  # (256,)
+with inference_mode(convnet):
+    predicted = convnet(images).argmax(dim=1)  # (256,)
 correct_in_batch = (predicted == labels).sum().item()
 print(f"first batch: {correct_in_batch} of {len(labels)} images correct")
 
@@ -61,7 +61,7 @@ show_source(evaluate)
 
 # %%
 # Applied to the whole test set:
-acc = evaluate(net, test_loader)
+acc = evaluate(convnet, test_loader)
 print(f"Test accuracy: {acc.accuracy:.2f}% ({acc.correct} / {acc.total} images)")
 
 # %%
@@ -86,9 +86,9 @@ else:
 # number of *images*. That mixes two units: the numerator counts batches, so a batch with five
 # wrong images counts once, while the denominator counts images. Recomputed here:
 wrong_batches = 0
-with inference_mode(net):
+with inference_mode(convnet):
     for images, labels in test_loader:
-        wrong_batches += not torch.equal(labels, net(images).argmax(dim=1))
+        wrong_batches += not torch.equal(labels, convnet(images).argmax(dim=1))
 batch_counted = 100 - 100 * wrong_batches / acc.total
 print(f"batches with at least one mistake: {wrong_batches} of {len(test_loader)}")
 print(f"images misclassified:              {acc.errors} of {acc.total}")
@@ -111,7 +111,7 @@ print(f"which {verdict} the {THRESHOLD}% test")
 # prediction (on the CPU, in order); comparing predictions and labels per true digit gives one
 # accuracy per class. The digits are not equally frequent (see
 # :ref:`sphx_glr_auto_examples_plot_01_load_data.py`), so the table shows the counts too.
-predictions = predict(net, test_loader)
+predictions = predict(convnet, test_loader)
 labels, predicted = predictions.labels, predictions.predicted  # (10000,) each
 per_digit = per_class_accuracy(labels, predicted)  # (10,)
 images_per_digit = torch.bincount(labels, minlength=10)
@@ -132,16 +132,18 @@ fig = plot_per_class_accuracy(per_digit, overall=acc.accuracy)
 # ---------
 # **Exercise 1: count the mistakes yourself.** Without ``evaluate``, write the loop over
 # ``test_loader`` that counts the misclassified test images, then
-# ``check("misclassified-images", your_count, net=net)`` (the checker needs the network, since
+# ``check("misclassified-images", your_count, net=convnet)`` (the checker needs the network, since
 # the answer depends on how it was trained).
 #
 # .. solution-start::
 misclassified = 0
-with inference_mode(net):  # eval mode, no gradients
+with inference_mode(convnet):  # eval mode, no gradients
     for images, labels in test_loader:
-        misclassified += (net(images).argmax(dim=1) != labels).sum().item()  # images, not batches
+        misclassified += (
+            (convnet(images).argmax(dim=1) != labels).sum().item()
+        )  # images, not batches
 print(f"{misclassified} misclassified test images")
-check("misclassified-images", misclassified, net=net)
+check("misclassified-images", misclassified, net=convnet)
 
 # %%
 # .. solution-end::
