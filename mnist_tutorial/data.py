@@ -21,6 +21,8 @@ from mnist_tutorial.config import check_bool, check_int, env_path
 DATA_ENV = "MNIST_TUTORIAL_DATA"
 # The reference normalization maps pixel values from [0, 1] to [-1, 1].
 MEAN, STD = 0.5, 0.5
+# A black pixel (0) after normalization: the value that fills the space a shifted image leaves.
+BLACK = (0 - MEAN) / STD
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 SIDE = 28  # pixels per image row and column
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mnist_tutorial.data import MEAN, STD, load_mnist, mnist_tensors, normalize
+from mnist_tutorial.data import BLACK, load_mnist, mnist_tensors, normalize
 from mnist_tutorial.evaluation import confusion_matrix, predict, shift_images
 from mnist_tutorial.models import IMAGE_SIZE, ConvNet
 
@@ -374,7 +374,7 @@ def _no_weight_sharing() -> int:
 )
 def _shift_right_accuracy(net: nn.Module) -> float:
     images, labels = mnist_tensors(train=False, device=_device(net), subset=None)
-    moved = shift_images(images[:2000], dx=3, dy=0, fill=(0 - MEAN) / STD)
+    moved = shift_images(images[:2000], dx=3, dy=0, fill=BLACK)
     result = predict(net, [(moved, labels[:2000])])
     return 100.0 * float((result.predicted == result.labels).double().mean())
 
@@ -404,7 +404,7 @@ def _shift_down_onnx(session: Any) -> int:
 
     test_set = load_mnist(train=False)
     first = [int((test_set.targets == digit).nonzero()[0]) for digit in range(10)]
-    moved = shift_images(normalize(test_set.data[first]), dx=0, dy=4, fill=(0 - MEAN) / STD)
+    moved = shift_images(normalize(test_set.data[first]), dx=0, dy=4, fill=BLACK)
     return int(
         (torch.from_numpy(onnx_logits(session, moved)).argmax(dim=1) == torch.arange(10)).sum()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import errno
 import math
@@ -140,17 +141,95 @@ def test_key_changes_when_the_code_changes(monkeypatch):
     assert cache_key("ConvNet", CONFIG, CPU) != before
 
 
-def test_code_fingerprint_hashes_the_package_sources(monkeypatch, tmp_path):
+@pytest.fixture
+def package_copy(monkeypatch, tmp_path):
+    """A copy of the package's sources that code_fingerprint reads instead of the real ones."""
+    copy = tmp_path / "mnist_tutorial"
+    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", copy)
+    return copy
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{old!r} is no longer in {path.name}: update this test"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_code_fingerprint_is_a_stable_hash_of_the_sources(package_copy, monkeypatch):
     fingerprint = code_fingerprint()
     assert len(fingerprint) == 64
     assert fingerprint == code_fingerprint()
-    copy = tmp_path / "package"
-    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache, "PACKAGE_DIR", copy)
-    assert code_fingerprint() == fingerprint
-    with open(copy / "models.py", "a") as f:
-        f.write("\n# an edit\n")
-    assert code_fingerprint() != fingerprint
+    elsewhere = package_copy.parent / "elsewhere"
+    shutil.copytree(package_copy, elsewhere)
+    monkeypatch.setattr(cache, "PACKAGE_DIR", elsewhere)
+    assert code_fingerprint() == fingerprint  # the content counts, not the folder
+
+
+def test_editing_a_plot_or_any_other_module_leaves_the_key_alone(package_copy):
+    key = cache_key("ConvNet", CONFIG, CPU)
+    others = sorted(
+        path for path in package_copy.glob("*.py") if path.stem not in cache.TRAINING_MODULES
+    )
+    assert "visualization.py" in [path.name for path in others]
+    edit(
+        package_copy / "visualization.py",
+        "def ",
+        'def recoloured(ax):\n    ax.set_facecolor("red")\n\n\ndef ',
+    )
+    assert cache_key("ConvNet", CONFIG, CPU) == key
+    for path in others:
+        with open(path, "a") as f:
+            f.write("\n# a reworded comment\n")
+    assert cache_key("ConvNet", CONFIG, CPU) == key
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new"),
+    [
+        ("models", "nn.Conv2d(1, 32, kernel_size=5", "nn.Conv2d(1, 32, kernel_size=3"),
+        ("training", "self.optim.step()", "self.optim.step()\n            self.optim.step()"),
+        ("data", "MEAN, STD = 0.5, 0.5", "MEAN, STD = 0.1307, 0.3081"),
+    ],
+)
+def test_editing_a_layer_the_training_loop_or_the_data_changes_the_key(
+    package_copy, module, old, new
+):
+    key = cache_key("ConvNet", CONFIG, CPU)
+    edit(package_copy / f"{module}.py", old, new)
+    assert cache_key("ConvNet", CONFIG, CPU) != key
+
+
+def package_imports(module: str) -> set[str]:
+    """The package modules that ``module`` imports, anywhere in its source (not run)."""
+    tree = ast.parse((cache.PACKAGE_DIR / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "mnist_tutorial":
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mnist_tutorial."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {
+                alias.name.split(".")[1]
+                for alias in node.names
+                if alias.name.startswith("mnist_tutorial.")
+            }
+    return found
+
+
+def test_every_module_of_the_training_path_is_in_the_key():
+    # Everything cache.py imports, directly or through another package module, can change
+    # the trained weights; a module missing from TRAINING_MODULES would keep a stale cache.
+    reached, todo = set(), ["cache"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(package_imports(module))
+    missing = reached - set(cache.TRAINING_MODULES)
+    assert not missing, f"add {sorted(missing)} to cache.TRAINING_MODULES"
+    assert set(cache.TRAINING_MODULES) <= {p.stem for p in cache.PACKAGE_DIR.glob("*.py")}
 
 
 def test_writes_leave_no_temporary_files(fake_training, model_cache):

@@ -17,6 +17,7 @@ from torchvision import transforms
 from mnist_tutorial import data
 from mnist_tutorial.config import START_DIR
 from mnist_tutorial.data import (
+    BLACK,
     DATA_ENV,
     RAW_FILES,
     SHA256,
@@ -367,6 +368,13 @@ def test_normalize_is_bit_identical_to_torchvision_transforms():
     assert torch.equal(result, expected)
     assert result.min() == -1
     assert result.max() == 1
+
+
+def test_black_is_a_normalized_black_pixel():
+    black = normalize(torch.zeros(1, 28, 28, dtype=torch.uint8))
+    assert torch.equal(black, torch.full_like(black, BLACK))
+    assert BLACK == -1.0  # with the reference MEAN = STD = 0.5
+    assert denormalize(torch.tensor(BLACK)) == 0
 
 
 def test_denormalize_undoes_normalize():

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from mnist_tutorial.data import MEAN, STD, TensorLoader
+from mnist_tutorial.data import BLACK, TensorLoader
 from mnist_tutorial.evaluation import confusion_matrix, evaluate, predict, shift_images
 from mnist_tutorial.exercises import EXERCISES, check
 from mnist_tutorial.models import ConvNet
@@ -195,7 +195,7 @@ def test_comparison_exercises(linear_net, mnist_test) -> None:
     outputs = 32 * 28 * 28
     assert_marked("no-weight-sharing", 784 * outputs + outputs, [784 * outputs, 32 * 26])
     images, labels = mnist_test[0][:2000], mnist_test[1][:2000]
-    moved = shift_images(images, dx=3, dy=0, fill=(0 - MEAN) / STD)
+    moved = shift_images(images, dx=3, dy=0, fill=BLACK)
     accuracy = evaluate(linear_net, [(moved, labels)]).accuracy
     assert math.isfinite(accuracy)
     assert_marked("shift-right-accuracy", accuracy, [accuracy - 1], net=linear_net)
