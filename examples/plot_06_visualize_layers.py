@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from mnist_tutorial.cache import load_or_train
 from mnist_tutorial.config import tutorial_config
-from mnist_tutorial.data import MEAN, STD, load_mnist, normalize
+from mnist_tutorial.data import BLACK, load_mnist, normalize
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.exercises import check
 from mnist_tutorial.models import ConvNet
@@ -124,7 +124,7 @@ def edge_directions(weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 # ink, so its maps show the digit as a dark silhouette on a bright ground.
 weights = convnet.conv1.weight.detach().cpu()[:, 0]  # (32, 5, 5)
 degrees, clarity = edge_directions(weights)
-background = (0 - MEAN) / STD  # a black pixel after normalization
+background = BLACK  # a black pixel after normalization: (0 - MEAN) / STD
 print(f"a black pixel after normalization: {background}")
 with torch.no_grad():
     blank = convnet.features(torch.full((1, 1, 28, 28), background, device=device))

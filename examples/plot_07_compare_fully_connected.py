@@ -20,7 +20,7 @@ To keep the build fast, the shift experiment uses the first 2,000 test images on
 # The device is chosen once; both networks are trained with ``tutorial_config()``.
 from mnist_tutorial.cache import load_or_train
 from mnist_tutorial.config import tutorial_config
-from mnist_tutorial.data import MEAN, STD, mnist_loaders, mnist_tensors
+from mnist_tutorial.data import BLACK, mnist_loaders, mnist_tensors
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import evaluate, shift_accuracy, shift_images
 from mnist_tutorial.exercises import check
@@ -120,7 +120,7 @@ for name, t in trained.items():
 # unshifted accuracies differ slightly from those of the whole test set above).
 images, labels = mnist_tensors(train=False, device=device)
 images, labels = images[:2000], labels[:2000]  # (2000, 1, 28, 28)
-background = (0 - MEAN) / STD  # black (0) normalized like every pixel
+background = BLACK  # black (0) normalized like every pixel: (0 - MEAN) / STD
 print(f"{len(images)} test images, background value {background}")
 
 # %%

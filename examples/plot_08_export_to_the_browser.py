@@ -25,7 +25,7 @@ import torch
 
 from mnist_tutorial.cache import load_or_train
 from mnist_tutorial.config import tutorial_config
-from mnist_tutorial.data import MEAN, STD, load_mnist, normalize
+from mnist_tutorial.data import BLACK, MEAN, STD, load_mnist, normalize
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import shift_images
 from mnist_tutorial.exercises import check
@@ -163,7 +163,7 @@ print("test images offered:", first)
 # above, each moved 4 pixels to the right (uncovered pixels black, as in section 7):
 # compare the two networks' answers under each image.
 sessions = {name: load_session(path) for name, path in site_files.items()}
-moved = shift_images(images[first], dx=4, dy=0, fill=(0 - MEAN) / STD)  # (10, 1, 28, 28)
+moved = shift_images(images[first], dx=4, dy=0, fill=BLACK)  # (10, 1, 28, 28)
 guesses = {name: onnx_logits(s, moved).argmax(axis=1) for name, s in sessions.items()}
 titles = [f"CNN {c}, FC {f}" for c, f in zip(guesses["ConvNet"], guesses["FCNet"], strict=True)]
 for name, guess in guesses.items():
@@ -192,7 +192,7 @@ check("float16-bytes", weight_bytes)
 # ``check("shift-down-onnx", your_count, session=sessions["ConvNet"])``.
 #
 # .. solution-start::
-moved_down = shift_images(images[first], dx=0, dy=4, fill=(0 - MEAN) / STD)  # (10, 1, 28, 28)
+moved_down = shift_images(images[first], dx=0, dy=4, fill=BLACK)  # (10, 1, 28, 28)
 predicted_down = onnx_logits(sessions["ConvNet"], moved_down).argmax(axis=1)  # (10,)
 right = int(np.sum(predicted_down == np.arange(10)))  # image k shows the digit k
 print(f"predicted digits: {predicted_down.tolist()}; {right} of 10 right")

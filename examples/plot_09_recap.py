@@ -24,7 +24,7 @@ the networks trained in the earlier sections, and where to go from here.
 # this page runs on its own).
 from mnist_tutorial.cache import load_or_train
 from mnist_tutorial.config import tutorial_config
-from mnist_tutorial.data import MEAN, STD, mnist_loaders, mnist_tensors
+from mnist_tutorial.data import BLACK, mnist_loaders, mnist_tensors
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import evaluate, shift_accuracy
 from mnist_tutorial.exercises import check
@@ -44,7 +44,7 @@ trained = {name: load_or_train(name, config, device) for name in ("ConvNet", "FC
 _, test_loader = mnist_loaders(config.batch_size, device, fast=True)
 images, labels = mnist_tensors(train=False, device=device)
 images, labels = images[:2000], labels[:2000]  # (2000, 1, 28, 28)
-background = (0 - MEAN) / STD  # a black pixel, normalized
+background = BLACK  # a black pixel, normalized
 summary = {}
 for name, t in trained.items():
     result = evaluate(t.net, test_loader)
