@@ -397,16 +397,6 @@ def plot_per_class_accuracy(
     return fig
 
 
-def network_graph(net: nn.Module, example: torch.Tensor):
-    """The autograd graph of ``net`` on ``example`` as a graphviz Digraph (torchviz make_dot)."""
-    from torchviz import make_dot  # imported here: only this figure needs torchviz
-
-    output = net(example)
-    graph = make_dot(output, params=dict(net.named_parameters()))
-    graph.graph_attr.update(rankdir="TB", size="12,12")
-    return graph
-
-
 def plot_summary(results: Mapping[str, Mapping[str, float]], ax: Axes | None = None) -> Figure:
     """Grouped bars: for each condition (e.g. "accuracy"), one bar per network, in percent."""
     fig, ax = _axes_or_new(ax, (6.5, 3.8))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import graphviz
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -15,7 +14,6 @@ from matplotlib.text import Text
 
 from mnist_tutorial.models import ConvNet, parameter_table
 from mnist_tutorial.visualization import (
-    network_graph,
     plot_accuracy_by_shift,
     plot_class_counts,
     plot_confusion_matrix,
@@ -163,13 +161,6 @@ def test_lr_sweep_names_each_line_at_its_end_without_overlap():
     fig.canvas.draw()
     boxes = [Text.get_window_extent(t) for t in labels.values()]  # the text, not the arrow
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
-
-
-def test_network_graph_is_a_digraph_naming_the_weights():
-    graph = network_graph(ConvNet(), torch.randn(1, 1, 28, 28))
-    assert isinstance(graph, graphviz.Digraph)
-    assert "conv1.weight" in graph.source
-    assert "fc2.bias" in graph.source
 
 
 def test_lr_sweep_marks_diverged_runs_on_a_log_scale():
