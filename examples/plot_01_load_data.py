@@ -27,7 +27,8 @@ import torch
 from mnist_tutorial.data import load_mnist, mnist_loaders
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.exercises import check
-from mnist_tutorial.visualization import plot_class_counts, plot_image_grid
+from mnist_tutorial.image_figures import plot_image_grid
+from mnist_tutorial.visualization import plot_class_counts
 
 device = select_device()
 
