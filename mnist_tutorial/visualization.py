@@ -21,19 +21,22 @@ from mnist_tutorial.figure_style import (
     GRID_ALPHA,
     REFERENCE_LINE,
     axes_or_new,
+    figure_or_new,
 )
 from mnist_tutorial.models import NUM_CLASSES, LayerParameters
 
 
-def plot_class_counts(counts: Mapping[str, Sequence[int]], ax: Axes | None = None) -> Figure:
-    """Bar chart of how many images of each digit each split holds."""
-    fig, ax = axes_or_new(ax, (7, 3.5))
-    width = 0.8 / len(counts)
-    for i, (split, values) in enumerate(counts.items()):
-        positions = [d + (i - (len(counts) - 1) / 2) * width for d in range(NUM_CLASSES)]
-        ax.bar(positions, values, width=width, label=split)
-    ax.set(xticks=range(NUM_CLASSES), xlabel="digit", ylabel="number of images")
-    ax.legend(fontsize=FONT)
+def plot_class_counts(counts: Mapping[str, Sequence[int]], fig: Figure | None = None) -> Figure:
+    """One panel per split: images of each digit, and the tenth of the split that balance gives."""
+    fig = figure_or_new(fig, (5 * len(counts), 3.5))
+    panels = fig.subplots(1, len(counts), squeeze=False).flat
+    for ax, (split, values) in zip(panels, counts.items(), strict=True):
+        ax.bar(range(NUM_CLASSES), values, color=BAR_COLOR)
+        ax.axhline(sum(values) / 10, **REFERENCE_LINE, label="a tenth of the split")
+        ax.set_ylim(0, 1.35 * max(values))  # room for the legend above the bars
+        ax.set(xticks=range(NUM_CLASSES), xlabel="digit", ylabel="number of images")
+        ax.set_title(f"{split} split: images per digit")
+        ax.legend(fontsize=FONT, loc="upper right")
     return fig
 
 

@@ -22,13 +22,22 @@ from mnist_tutorial.visualization import (
 )
 
 
-def test_class_counts_has_one_bar_per_digit_and_split():
+def test_class_counts_one_panel_per_split_with_a_tenth_line():
     counts = {"train": list(range(10, 20)), "test": list(range(10))}
     fig = plot_class_counts(counts)
-    (ax,) = fig.axes
-    heights = [patch.get_height() for patch in ax.patches]
-    assert heights == counts["train"] + counts["test"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+    train, test = fig.axes
+    assert [patch.get_height() for patch in train.patches] == counts["train"]
+    assert [patch.get_height() for patch in test.patches] == counts["test"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "train split: images per digit",
+        "test split: images per digit",
+    ]
+    (tenth,) = test.get_lines()  # what perfect balance gives: a tenth of the split
+    assert list(tenth.get_ydata()) == [4.5, 4.5]
+    assert (tenth.get_color(), tenth.get_linestyle()) == (REFERENCE_LINE["color"], "--")
+    assert test.get_ylim()[1] > 1.3 * max(counts["test"])  # headroom for the legend
+    assert [t.get_text() for t in test.get_legend().get_texts()] == ["a tenth of the split"]
+    assert list(train.get_xticks()) == list(range(10))
 
 
 def test_loss_curves_plot_epochs_one_to_n():
