@@ -20,14 +20,14 @@ sees it. You will learn:
 # chosen once: the GPU when there is one, else the CPU.
 import math
 
-import matplotlib.pyplot as plt
 import torch
 
 from mnist_tutorial.data import load_mnist, mnist_loaders
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.exercises import check
+from mnist_tutorial.image_figures import plot_image_grid
 from mnist_tutorial.throughput import compare_throughput
-from mnist_tutorial.visualization import plot_class_counts, plot_image_grid, plot_throughput
+from mnist_tutorial.visualization import plot_class_counts, plot_throughput
 
 device = select_device()
 
@@ -170,14 +170,7 @@ print(f"most / least frequent digit in the training split: {ratio:.2f}")
 # most frequent digit by that of the least frequent one. In the bar charts, one per split, the
 # dashed line is a tenth of the split, what perfect balance would give. No digit is rare, so
 # the plain accuracy over all test images is a fair summary in the sections to come.
-splits = {"train": train_counts, "test": test_counts}
-fig, axes = plt.subplots(1, len(splits), figsize=(10, 3.5), layout="constrained")
-for ax, (split, counts) in zip(axes, splits.items(), strict=True):
-    tenth = counts.sum().item() / 10
-    ax.axhline(tenth, color="gray", linestyle="--", label="a tenth of the split")
-    ax.set_ylim(0, 1.35 * counts.max().item())  # room for the legend above the bars
-    ax.set_title(f"{split} split: images per digit")
-    fig = plot_class_counts({split: counts.tolist()}, ax=ax)
+fig = plot_class_counts({"train": train_counts.tolist(), "test": test_counts.tolist()})
 
 # %%
 # Exercises

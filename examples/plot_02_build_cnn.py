@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from mnist_tutorial.data import load_mnist
 from mnist_tutorial.environment import seed_everything, select_device
 from mnist_tutorial.exercises import check
+from mnist_tutorial.graph import network_graph
 from mnist_tutorial.models import (
     ConvNet,
     count_parameters,
@@ -34,7 +35,7 @@ from mnist_tutorial.models import (
     parameter_table,
 )
 from mnist_tutorial.source import show_source
-from mnist_tutorial.visualization import network_graph, plot_parameter_counts
+from mnist_tutorial.visualization import plot_parameter_counts
 
 device = select_device()
 seed_everything(0)  # the initial weights are random: seed them for a reproducible page

@@ -27,7 +27,7 @@ from mnist_tutorial.data import mnist_loaders
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import confusion_matrix, predict
 from mnist_tutorial.exercises import check
-from mnist_tutorial.visualization import (
+from mnist_tutorial.image_figures import (
     plot_confusion_matrix,
     plot_image_grid,
     plot_probabilities,

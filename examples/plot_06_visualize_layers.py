@@ -24,13 +24,13 @@ from mnist_tutorial.config import tutorial_config
 from mnist_tutorial.data import BLACK, load_mnist, normalize
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.exercises import check
-from mnist_tutorial.models import ConvNet
-from mnist_tutorial.source import show_source
-from mnist_tutorial.visualization import (
+from mnist_tutorial.image_figures import (
     plot_conv1_filters,
     plot_feature_maps,
     plot_filter_responses,
 )
+from mnist_tutorial.models import ConvNet
+from mnist_tutorial.source import show_source
 
 device = select_device()
 config = tutorial_config()

@@ -39,8 +39,8 @@ from mnist_tutorial.export import (
     torch_logits,
     write_demo_data,
 )
+from mnist_tutorial.image_figures import plot_image_grid
 from mnist_tutorial.models import count_parameters
-from mnist_tutorial.visualization import plot_image_grid
 
 device = select_device()
 config = tutorial_config()

@@ -1,4 +1,4 @@
-"""Shared fixtures: seeding, a private model cache, figure cleanup and the real MNIST."""
+"""Shared fixtures: seeding, a private model cache, figures never shown, and the real MNIST."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from matplotlib.figure import Figure
 
 from mnist_tutorial.cache import CACHE_ENV
 from mnist_tutorial.data import DATA_ENV, check_raw_files, load_mnist, mnist_tensors
@@ -45,7 +46,14 @@ def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
+def _close_figures(monkeypatch: pytest.MonkeyPatch):
+    """A library plot function returns its figure and never shows it; each test's are closed."""
+
+    def show(*args, **kwargs):
+        raise AssertionError("plt.show() was called")
+
+    monkeypatch.setattr(plt, "show", show)
+    monkeypatch.setattr(Figure, "show", show)
     yield
     plt.close("all")
 

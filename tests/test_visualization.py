@@ -1,84 +1,43 @@
-"""Tests of mnist_tutorial.visualization: every figure's layout, data, and that none is shown."""
+"""Tests of mnist_tutorial.visualization: every chart's layout, data and reference lines."""
 
 from __future__ import annotations
 
 import math
 
-import graphviz
 import matplotlib.pyplot as plt
-import numpy as np
-import pytest
 import torch
-from matplotlib.colors import to_rgba
-from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from mnist_tutorial.figure_style import CHANCE_LINE, REFERENCE_LINE
 from mnist_tutorial.models import ConvNet, parameter_table
 from mnist_tutorial.visualization import (
-    network_graph,
     plot_accuracy_by_shift,
     plot_class_counts,
-    plot_confusion_matrix,
-    plot_conv1_filters,
-    plot_feature_maps,
-    plot_filter_responses,
-    plot_image_grid,
     plot_loss_curves,
     plot_lr_sweep,
     plot_parameter_counts,
     plot_per_class_accuracy,
-    plot_probabilities,
     plot_summary,
     plot_throughput,
-    rescale,
-    to_display,
 )
 
 
-@pytest.fixture(autouse=True)
-def _never_show(monkeypatch):
-    """A library plot function must return its figure, never show it."""
-
-    def show(*args, **kwargs):
-        raise AssertionError("plt.show() was called")
-
-    monkeypatch.setattr(plt, "show", show)
-    monkeypatch.setattr(Figure, "show", show)
-
-
-def image_count(fig):
-    return sum(len(ax.images) for ax in fig.axes)
-
-
-def test_to_display_maps_normalized_values_to_unit_range():
-    image = torch.tensor([[-1.0, 0.0], [1.0, 3.0]]).view(1, 2, 2)
-    assert torch.equal(to_display(image), torch.tensor([[0.0, 0.5], [1.0, 1.0]]))
-
-
-def test_rescale_stretches_to_unit_range():
-    result = rescale(torch.tensor([2.0, 4.0, 6.0]))
-    assert torch.equal(result, torch.tensor([0.0, 0.5, 1.0]))
-    assert torch.equal(rescale(torch.full((3,), 7.0)), torch.zeros(3))  # no division by zero
-
-
-def test_image_grid_layout_and_titles():
-    images = torch.rand(10, 1, 28, 28) * 2 - 1
-    titles = [f"digit {i}" for i in range(10)]
-    fig = plot_image_grid(images, titles=titles, ncols=4)
-    assert isinstance(fig, Figure)
-    assert len(fig.axes) == 12  # 3 rows of 4
-    assert image_count(fig) == 10
-    assert [ax.get_title() for ax in fig.axes[:10]] == titles
-    np.testing.assert_array_equal(fig.axes[3].images[0].get_array(), to_display(images[3]))
-
-
-def test_class_counts_has_one_bar_per_digit_and_split():
+def test_class_counts_one_panel_per_split_with_a_tenth_line():
     counts = {"train": list(range(10, 20)), "test": list(range(10))}
     fig = plot_class_counts(counts)
-    (ax,) = fig.axes
-    heights = [patch.get_height() for patch in ax.patches]
-    assert heights == counts["train"] + counts["test"]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+    train, test = fig.axes
+    assert [patch.get_height() for patch in train.patches] == counts["train"]
+    assert [patch.get_height() for patch in test.patches] == counts["test"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "train split: images per digit",
+        "test split: images per digit",
+    ]
+    (tenth,) = test.get_lines()  # what perfect balance gives: a tenth of the split
+    assert list(tenth.get_ydata()) == [4.5, 4.5]
+    assert (tenth.get_color(), tenth.get_linestyle()) == (REFERENCE_LINE["color"], "--")
+    assert test.get_ylim()[1] > 1.3 * max(counts["test"])  # headroom for the legend
+    assert [t.get_text() for t in test.get_legend().get_texts()] == ["a tenth of the split"]
+    assert list(train.get_xticks()) == list(range(10))
 
 
 def test_loss_curves_plot_epochs_one_to_n():
@@ -89,6 +48,7 @@ def test_loss_curves_plot_epochs_one_to_n():
     assert list(conv.get_ydata()) == [0.5, 0.2, 0.1]
     assert list(fc.get_xdata()) == [1, 2]
     assert list(target.get_ydata()) == [0.03, 0.03]
+    assert target.get_color() == REFERENCE_LINE["color"]
     assert ax.get_xlabel() == "epoch"
     assert list(ax.get_xticks()) == [1, 2, 3]
     assert ax.get_yscale() == "linear"
@@ -99,40 +59,6 @@ def test_loss_curves_log_scale_and_given_axes():
     assert plot_loss_curves({"run": [1.0, 0.1]}, log_scale=True, ax=ax) is fig
     assert ax.get_yscale() == "log"
     assert plt.get_fignums() == [fig.number]  # drew into the given axes, made no new figure
-
-
-def test_conv1_filters_grid_is_4_by_8():
-    net = ConvNet()
-    fig = plot_conv1_filters(net)
-    assert len(fig.axes) == 32
-    assert image_count(fig) == 32
-    assert fig.axes[0].get_subplotspec().get_geometry()[:2] == (4, 8)
-    first = fig.axes[0].images[0].get_array()
-    assert first.shape == (5, 5)
-    np.testing.assert_allclose(first, rescale(net.conv1.weight[0, 0]).numpy())
-
-
-def test_feature_maps_one_row_per_image_input_first():
-    inputs = torch.rand(3, 1, 28, 28) * 2 - 1
-    maps = torch.rand(3, 32, 28, 28)
-    fig = plot_feature_maps(inputs, maps, row_titles=["zero", "one", "two"])
-    assert len(fig.axes) == 3 * 33
-    assert image_count(fig) == 3 * 33
-    assert fig.axes[0].get_subplotspec().get_geometry()[:2] == (3, 33)
-    np.testing.assert_array_equal(fig.axes[33].images[0].get_array(), to_display(inputs[1]))
-    assert [fig.axes[r * 33].get_ylabel() for r in range(3)] == ["zero", "one", "two"]
-
-
-def test_confusion_matrix_shows_row_percentages():
-    matrix = torch.zeros(10, 10, dtype=torch.long)
-    matrix[0, 0], matrix[0, 1], matrix[1, 1] = 99, 1, 50
-    fig = plot_confusion_matrix(matrix)
-    assert len(fig.axes) == 2  # the matrix and its colorbar
-    ax = fig.axes[0]
-    shown = ax.images[0].get_array()
-    assert shown.shape == (10, 10)
-    assert shown[0, 1] == pytest.approx(1.0)  # 1 of the 100 zeros was read as a one
-    assert sorted(t.get_text() for t in ax.texts) == ["1.00", "100.0", "99.0"]
 
 
 def test_accuracy_by_shift_one_line_per_net():
@@ -165,13 +91,6 @@ def test_lr_sweep_names_each_line_at_its_end_without_overlap():
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
-def test_network_graph_is_a_digraph_naming_the_weights():
-    graph = network_graph(ConvNet(), torch.randn(1, 1, 28, 28))
-    assert isinstance(graph, graphviz.Digraph)
-    assert "conv1.weight" in graph.source
-    assert "fc2.bias" in graph.source
-
-
 def test_lr_sweep_marks_diverged_runs_on_a_log_scale():
     losses = {0.01: [2.0, 1.0, 0.5], 0.1: [1.5, 0.5, 0.02], 10.0: [2.3]}
     fig = plot_lr_sweep(losses, diverged=[10.0], threshold=0.03, chance=math.log(10))
@@ -187,6 +106,7 @@ def test_lr_sweep_marks_diverged_runs_on_a_log_scale():
     assert cross.get_color() == exploded.get_color()
     assert list(target.get_ydata()) == [0.03, 0.03]
     assert list(chance.get_ydata()) == [math.log(10)] * 2
+    assert (chance.get_color(), chance.get_linestyle()) == (CHANCE_LINE["color"], ":")
     assert ax.get_yscale() == "log"
     assert list(ax.get_xticks()) == [1, 2, 3]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -262,43 +182,3 @@ def test_per_class_accuracy_from_a_list_without_overall():
     assert ax.get_legend() is None
     assert ax.get_lines() == []
     assert ax.get_ylim()[0] == 99
-
-
-def test_filter_responses_weights_above_their_maps():
-    image = torch.rand(1, 28, 28) * 2 - 1
-    weights = torch.randn(3, 5, 5)
-    maps = torch.rand(3, 24, 24)
-    fig = plot_filter_responses(image, weights, maps, ["filter 0", "filter 7", "filter 9"])
-    assert fig.axes[0].get_subplotspec().get_geometry()[:2] == (2, 4)
-    top, bottom = fig.axes[:4], fig.axes[4:]
-    assert not top[0].axison  # nothing above the input
-    assert len(top[0].images) == 0
-    assert [ax.get_title() for ax in top[1:]] == ["filter 0", "filter 7", "filter 9"]
-    np.testing.assert_array_equal(bottom[0].images[0].get_array(), to_display(image))
-    shown = top[2].images[0]
-    np.testing.assert_array_equal(shown.get_array(), weights[1])
-    limit = weights[1].abs().max().item()
-    assert shown.get_clim() == pytest.approx((-limit, limit))  # zero is white: sign is visible
-    response = bottom[3].images[0]
-    np.testing.assert_array_equal(response.get_array(), maps[2])
-    assert response.get_clim() == pytest.approx((0, maps[2].max().item()))
-
-
-def test_probabilities_colors_the_true_and_predicted_digit():
-    probabilities = torch.full((2, 10), 0.02)
-    probabilities[0, 3] = 0.82  # right: a 3 read as a 3
-    probabilities[1, 5], probabilities[1, 6] = 0.6, 0.22  # wrong: a 6 read as a 5
-    labels = torch.tensor([3, 6])
-    fig = plot_probabilities(torch.rand(2, 1, 28, 28), probabilities, labels)
-    assert len(fig.axes) == 4  # an image and a bar chart per row
-    right, wrong = fig.axes[1], fig.axes[3]
-    assert [bar.get_height() for bar in wrong.patches] == pytest.approx(probabilities[1].tolist())
-    colors = [bar.get_facecolor() for bar in wrong.patches]
-    assert colors[6] == to_rgba("tab:green")
-    assert colors[5] == to_rgba("tab:red")
-    assert colors.count(to_rgba("tab:gray")) == 8
-    assert [t.get_text() for t in wrong.texts if t.get_text()] == ["60.0%", "22.0%"]
-    assert wrong.get_title() == "true 6 (green), predicted 5 (red)"
-    # a right answer is one green bar
-    assert right.patches[3].get_facecolor() == to_rgba("tab:green")
-    assert to_rgba("tab:red") not in [bar.get_facecolor() for bar in right.patches]

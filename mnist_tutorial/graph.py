@@ -1,0 +1,15 @@
+"""The autograd graph of a network as a graphviz Digraph (torchviz), not a matplotlib figure."""
+
+from __future__ import annotations
+
+import graphviz
+import torch
+from torch import nn
+from torchviz import make_dot
+
+
+def network_graph(net: nn.Module, example: torch.Tensor) -> graphviz.Digraph:
+    """The graph autograd records for ``net`` on ``example``, its parameters named and shaped."""
+    graph = make_dot(net(example), params=dict(net.named_parameters()))
+    graph.graph_attr.update(rankdir="TB", size="12,12")
+    return graph
