@@ -24,6 +24,7 @@ version = release = __version__
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",  # api.rst: one page per package module, written to gen_modules/
     "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
@@ -36,6 +37,7 @@ extensions = [
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
 ]
+templates_path = ["_templates"]  # api_module.rst: autosummary's page for one module
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.
 os.environ.setdefault("TQDM_DISABLE", "1")

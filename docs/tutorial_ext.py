@@ -1,4 +1,4 @@
-"""Sphinx glue for this site: section breadcrumbs and cards, API pages, build facts, resets.
+"""Sphinx glue for this site: section breadcrumbs and cards, build facts, resets.
 
 The list of tutorial sections has one source of truth: the example files themselves
 (``examples/plot_NN_*.py``), their file names giving the order and their titles the names.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime
-import importlib.util
 import platform
 import re
 import subprocess
@@ -24,18 +23,6 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 EXAMPLES = ROOT / "examples"
 GALLERY = "auto_examples"
-API_DIR = "gen_modules"
-# The package's modules in reading order; modules added later are listed after these.
-MODULE_ORDER = [
-    "config",
-    "environment",
-    "data",
-    "models",
-    "training",
-    "evaluation",
-    "cache",
-    "visualization",
-]
 SEPARATOR = " \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "  # between breadcrumb items
 _TITLE_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 
@@ -131,53 +118,6 @@ class SectionCards(SphinxDirective):
                 f"      {section.summary}",
                 "",
             ]
-        return _parse(self, lines)
-
-
-# --- API reference ----------------------------------------------------------------------------
-
-
-def package_modules() -> list[str]:
-    """The modules of ``mnist_tutorial``, in reading order (known ones first, new ones after)."""
-    spec = importlib.util.find_spec("mnist_tutorial")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("mnist_tutorial is not importable: install it (pip install -e .)")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    found = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
-    return [m for m in MODULE_ORDER if m in found] + [m for m in found if m not in MODULE_ORDER]
-
-
-def _module_summary(module: str) -> str:
-    spec = importlib.util.find_spec(f"mnist_tutorial.{module}")
-    source = Path(spec.origin).read_text(encoding="utf-8")
-    docstring = ast.get_docstring(ast.parse(source)) or ""
-    return docstring.strip().splitlines()[0] if docstring.strip() else ""
-
-
-def write_api_pages(app: Sphinx) -> None:
-    """builder-inited handler: one page per module (gen_modules/ is rebuilt each time)."""
-    out = Path(app.srcdir) / API_DIR
-    out.mkdir(exist_ok=True)
-    for module in package_modules():
-        name = f"mnist_tutorial.{module}"
-        text = f"{name}\n{'=' * len(name)}\n\n.. automodule:: {name}\n   :members:\n"
-        page = out / f"{name}.rst"
-        # Rewriting an unchanged page would make Sphinx read it again for nothing.
-        if not page.is_file() or page.read_text(encoding="utf-8") != text:
-            page.write_text(text, encoding="utf-8")
-
-
-class ApiModules(SphinxDirective):
-    """``.. api-modules::`` a list of the package's modules with their one-line summaries."""
-
-    def run(self) -> list[nodes.Node]:
-        modules = package_modules()
-        lines = []
-        for module in modules:
-            lines.append(f"* :doc:`mnist_tutorial.{module} </{API_DIR}/mnist_tutorial.{module}>`")
-            lines.append(f"  -- {_module_summary(module)}")
-        lines += ["", ".. toctree::", "   :hidden:", ""]
-        lines += [f"   /{API_DIR}/mnist_tutorial.{module}" for module in modules]
         return _parse(self, lines)
 
 
@@ -315,11 +255,9 @@ def _parse(directive: SphinxDirective, lines: list[str]) -> list[nodes.Node]:
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("builder-inited", write_api_pages)
     app.connect("builder-inited", _collect_facts)
     app.connect("source-read", _insert_breadcrumb)
     app.connect("env-get-outdated", _always_reread_build_page)
     app.add_directive("tutorial-sections", SectionCards)
-    app.add_directive("api-modules", ApiModules)
     app.add_directive("build-info", BuildInfo)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
-from site_helpers import EXAMPLES, Page, is_quick, read_page, resolve
+from site_helpers import EXAMPLES, ROOT, Page, is_quick, read_page, resolve
 
 from mnist_tutorial.config import TrainConfig
 
@@ -138,3 +139,20 @@ def test_cnn_test_accuracy_is_above_target(example_pages: dict[str, Page]) -> No
     match = re.search(r"Test accuracy: ([\d.]+)%", printed(page))
     assert match, "plot_04 does not print 'Test accuracy: xx.xx% (...)'"
     assert float(match.group(1)) >= 98.0, f"test accuracy {match.group(1)}% is below 98%"
+
+
+# --- The API reference -------------------------------------------------------------------------
+
+
+def test_api_page_links_every_module_of_the_package(html_dir) -> None:
+    package = ROOT / "mnist_tutorial"
+    modules = sorted(f"mnist_tutorial.{path.stem}" for path in package.glob("[!_]*.py"))
+    page = read_page(html_dir / "api.html")
+    pages = {link.split("#")[0].rsplit("/", 1)[-1] for link in page.links}
+    missing = [module for module in modules if f"{module}.html" not in pages]
+    assert not missing, f"api.rst does not list {missing} (add them to its autosummary)"
+    text = " ".join(page.text.split())
+    for path in package.glob("[!_]*.py"):  # each module listed with its one-line summary
+        docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        summary = docstring.replace("`", "").split(". ")[0][:40]  # autosummary: first sentence
+        assert summary in text, f"api.html does not show {path.stem}'s summary {summary!r}"
