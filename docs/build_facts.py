@@ -1,19 +1,35 @@
-"""The "About this build" page: device, versions, date, quick mode, and each section's time."""
+"""The "About this build" page: device, versions, date, quick mode, and each section's time.
+
+Each example is timed by ``time_example``, a sphinx-gallery ``reset_modules`` hook (called
+with the example's file name just before it runs and just after its page is written).
+"""
 
 from __future__ import annotations
 
 import datetime
 import platform
-import re
 import subprocess
+import time
 from pathlib import Path
 
 from docutils import nodes
-from sections import GALLERY
+from sections import GALLERY, tutorial_sections
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[1]
+_FACTS: dict[str, str] = {}
+_STARTED: dict[str, float] = {}  # example stem -> time.perf_counter() when it started
+_SECONDS: dict[str, float] = {}  # example stem -> how long it took, for the examples run now
+
+
+def time_example(gallery_conf: dict, fname: str, when: str) -> None:
+    """sphinx-gallery reset_modules hook: the running time of each example run in this build."""
+    stem = Path(fname).stem
+    if when == "before":
+        _STARTED[stem] = time.perf_counter()
+    elif stem in _STARTED:
+        _SECONDS[stem] = time.perf_counter() - _STARTED.pop(stem)
 
 
 def _git_commit() -> str:
@@ -61,7 +77,8 @@ def build_facts() -> dict[str, str]:
     }
 
 
-_FACTS: dict[str, str] = {}
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
 
 
 def _collect_facts(app: Sphinx) -> None:
@@ -69,33 +86,20 @@ def _collect_facts(app: Sphinx) -> None:
     _FACTS.update(build_facts())
 
 
-def example_times(srcdir: Path) -> tuple[str, list[tuple[str, str]]] | None:
-    """Total and per-example running times from sphinx-gallery's sg_execution_times.rst."""
-    path = srcdir / GALLERY / "sg_execution_times.rst"
-    if not path.is_file():
-        return None
-    text = path.read_text(encoding="utf-8")
-    total = re.search(r"\*\*([\d:.]+)\*\* total execution time", text)
-    rows = re.findall(r":ref:`(sphx_glr_[^`]+)` \(``[^`]+``\)\s*\n\s*- ([\d:.]+)", text)
-    return (total.group(1) if total else "?"), sorted(rows)  # in section order
-
-
 class BuildInfo(SphinxDirective):
-    """``.. build-info::`` the build facts and the running time of every example."""
+    """``.. build-info::`` the build facts and the running time of every section."""
 
     def run(self) -> list[nodes.Node]:
         lines = [".. list-table::", "   :widths: 30 70", ""]
         for key, value in _FACTS.items():
             lines += [f"   * - {key}", f"     - {value}"]
-        times = example_times(Path(self.env.srcdir))
-        if times is None:
-            lines += ["", "The running times of the examples were not recorded in this build."]
+        if not _SECONDS:
+            lines += ["", "No example ran in this build (their pages were up to date)."]
             return self.parse_text_to_nodes("\n".join(lines))
-        total, rows = times
         lines += [
             "",
-            f"Running time of each section (minutes:seconds), {total} in all "
-            f"(sphinx-gallery's table: :ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
+            f"Running time of each section (minutes:seconds), {_minutes(sum(_SECONDS.values()))} "
+            f"in all (sphinx-gallery's table: :ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
             "",
             ".. list-table::",
             "   :header-rows: 1",
@@ -104,8 +108,10 @@ class BuildInfo(SphinxDirective):
             "   * - Section",
             "     - Time",
         ]
-        for label, time in rows:
-            lines += [f"   * - :ref:`{label}`", f"     - {time}"]
+        for section in tutorial_sections():
+            seconds = _SECONDS.get(section.stem)
+            time_text = "not run in this build" if seconds is None else _minutes(seconds)
+            lines += [f"   * - :doc:`/{section.docname}`", f"     - {time_text}"]
         return self.parse_text_to_nodes("\n".join(lines))
 
 
@@ -115,6 +121,7 @@ def _always_reread_build_page(app, env, added, changed, removed) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, object]:
+    _SECONDS.clear()  # a second build in the same process starts with no times
     app.connect("builder-inited", _collect_facts)
     app.connect("env-get-outdated", _always_reread_build_page)
     app.add_directive("build-info", BuildInfo)

@@ -80,8 +80,8 @@ sphinx_gallery_conf = {
     "image_srcset": ["2x"],
     # The graph is shown as an SVG image by the scraper, not as "<graphviz... object at 0x...>".
     "ignore_repr_types": r"graphviz\.",
-    # Seed, close figures and free CUDA memory between examples.
-    "reset_modules": ("matplotlib", "example_reset.reset_state"),
+    # Seed, close figures and free CUDA memory between examples; time each one for build.rst.
+    "reset_modules": ("matplotlib", "example_reset.reset_state", "build_facts.time_example"),
     "reset_modules_order": "both",
     "first_notebook_cell": FIRST_NOTEBOOK_CELL,
     "download_all_examples": True,

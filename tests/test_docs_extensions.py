@@ -1,4 +1,4 @@
-"""Tests of the site's own Sphinx helpers in docs/: sections, notebooks, figures."""
+"""Tests of the site's own Sphinx helpers in docs/: sections, timing, notebooks, figures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
+import build_facts
 from figure_text import MIN_TEXT_PX, checked_matplotlib_scraper, smallest_text_px
 from notebook_text import SOLUTION_HEADING, notebook_rst
 from sections import breadcrumb_rst, tutorial_sections
@@ -34,6 +35,14 @@ def test_sections_are_read_from_the_example_files(tmp_path: Path) -> None:
     crumb = breadcrumb_rst([old, new], current="plot_10_new")
     assert ":doc:`2. Old </auto_examples/plot_02_old>`" in crumb
     assert "**10. A new section**" in crumb
+
+
+def test_each_example_is_timed_between_the_hook_calls() -> None:
+    build_facts.time_example({}, "/examples/plot_01_x.py", "before")
+    build_facts.time_example({}, "/examples/plot_01_x.py", "after")
+    build_facts.time_example({}, "/examples/plot_02_y.py", "after")  # never started: no time
+    assert build_facts._SECONDS.pop("plot_01_x") >= 0
+    assert "plot_02_y" not in build_facts._SECONDS
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,7 @@ def test_cnn_test_accuracy_is_above_target(example_pages: dict[str, Page]) -> No
     assert float(match.group(1)) >= 98.0, f"test accuracy {match.group(1)}% is below 98%"
 
 
-# --- The API reference -------------------------------------------------------------------------
+# --- The API reference and the build page ------------------------------------------------------
 
 
 def test_api_page_links_every_module_of_the_package(html_dir) -> None:
@@ -156,3 +156,12 @@ def test_api_page_links_every_module_of_the_package(html_dir) -> None:
         docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         summary = docstring.replace("`", "").split(". ")[0][:40]  # autosummary: first sentence
         assert summary in text, f"api.html does not show {path.stem}'s summary {summary!r}"
+
+
+def test_build_page_shows_the_time_of_every_section(html_dir) -> None:
+    page = read_page(html_dir / "build.html")
+    for fact in ("Device", "PyTorch", "Quick mode", "Date (UTC)"):
+        assert fact in page.text, f"the build page does not say its {fact}"
+    for name in EXAMPLES:
+        assert any(link.endswith(f"{name}.html") for link in page.links), f"no time for {name}"
+    assert re.search(r"\d\d:\d\d\.\d{3}", page.text), "the build page shows no running time"
