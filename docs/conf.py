@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-sys.path.insert(0, str(DOCS))  # graphviz_scraper and tutorial_ext live next to this file
+sys.path.insert(0, str(DOCS))  # this site's own extensions and hooks live next to this file
 
 from mnist_tutorial import __version__
 from mnist_tutorial.config import quick_mode
@@ -24,6 +24,7 @@ version = release = __version__
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",  # api.rst: one page per package module, written to gen_modules/
     "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
@@ -32,10 +33,12 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     # MathJax served from the site itself, not a CDN: pages work offline and in the tests.
     "sphinx-mathjax-offline",
-    "tutorial_ext",
+    "sections",  # the section list from ../examples: breadcrumbs and the index's cards
+    "build_facts",  # build.rst: device, versions, date, quick mode, each section's time
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
 ]
+templates_path = ["_templates"]  # api_module.rst: autosummary's page for one module
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.
 os.environ.setdefault("TQDM_DISABLE", "1")
@@ -77,7 +80,8 @@ sphinx_gallery_conf = {
     "image_srcset": ["2x"],
     # The graph is shown as an SVG image by the scraper, not as "<graphviz... object at 0x...>".
     "ignore_repr_types": r"graphviz\.",
-    "reset_modules": ("matplotlib", "tutorial_ext.reset_state"),
+    # Seed, close figures and free CUDA memory between examples; time each one for build.rst.
+    "reset_modules": ("matplotlib", "example_reset.reset_state", "build_facts.time_example"),
     "reset_modules_order": "both",
     "first_notebook_cell": FIRST_NOTEBOOK_CELL,
     "download_all_examples": True,

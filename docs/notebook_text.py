@@ -59,8 +59,8 @@ def _wrap(rst2md: Callable[..., str], titles: dict[str, str]) -> Callable[..., s
 
 
 def setup(app: Sphinx) -> dict[str, object]:
+    from sections import tutorial_sections
     from sphinx_gallery import notebook
-    from tutorial_ext import tutorial_sections
 
     titles = {section.stem: f"{section.number}. {section.title}" for section in tutorial_sections()}
     if not getattr(notebook.rst2md, "notebook_text_wrapped", False):  # a second build, same process

@@ -1,4 +1,4 @@
-"""Tests of the site's own Sphinx helpers in docs/: notebook text and figure legibility."""
+"""Tests of the site's own Sphinx helpers in docs/: sections, timing, notebooks, figures."""
 
 from __future__ import annotations
 
@@ -10,10 +10,39 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
+import build_facts
 from figure_text import MIN_TEXT_PX, checked_matplotlib_scraper, smallest_text_px
 from notebook_text import SOLUTION_HEADING, notebook_rst
+from sections import breadcrumb_rst, tutorial_sections
 
 TITLES = {"plot_01_load_data": "1. Load the data"}
+
+
+def test_sections_are_read_from_the_example_files(tmp_path: Path) -> None:
+    (tmp_path / "plot_10_new.py").write_text(
+        '"""\nA new section\n=============\n\nIt teaches one thing. You will:\n\n- try\n"""\n'
+    )
+    (tmp_path / "plot_02_old.py").write_text('"""\nOld\n===\n\nFirst. Second.\n"""\n')
+    (tmp_path / "helper.py").write_text('"""Not a section."""\n')
+    old, new = tutorial_sections(tmp_path)
+    assert (old.stem, old.number, old.title, old.summary) == (
+        "plot_02_old",
+        2,
+        "Old",
+        "First. Second.",
+    )
+    assert (new.number, new.title, new.summary) == (10, "A new section", "It teaches one thing.")
+    crumb = breadcrumb_rst([old, new], current="plot_10_new")
+    assert ":doc:`2. Old </auto_examples/plot_02_old>`" in crumb
+    assert "**10. A new section**" in crumb
+
+
+def test_each_example_is_timed_between_the_hook_calls() -> None:
+    build_facts.time_example({}, "/examples/plot_01_x.py", "before")
+    build_facts.time_example({}, "/examples/plot_01_x.py", "after")
+    build_facts.time_example({}, "/examples/plot_02_y.py", "after")  # never started: no time
+    assert build_facts._SECONDS.pop("plot_01_x") >= 0
+    assert "plot_02_y" not in build_facts._SECONDS
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
-from site_helpers import EXAMPLES, Page, is_quick, read_page, resolve
+from site_helpers import EXAMPLES, ROOT, Page, is_quick, read_page, resolve
 
 from mnist_tutorial.config import TrainConfig
 
@@ -85,8 +86,8 @@ def test_no_page_shows_a_traceback_or_a_graph_repr(all_pages: list[Page]) -> Non
 
 def test_every_section_page_has_the_breadcrumb(example_pages: dict[str, Page]) -> None:
     for name, page in example_pages.items():
-        crumbs = [link for link in page.links if re.search(r"plot_0\d_\w+\.html$", link)]
-        # The breadcrumb links the six other sections (the current one is bold, not a link).
+        crumbs = [link for link in page.links if re.search(r"plot_\d+_\w+\.html$", link)]
+        # The breadcrumb links every other section (the current one is bold, not a link).
         others = {n for n in EXAMPLES if n != name}
         linked = {n for n in others if any(link.endswith(f"{n}.html") for link in crumbs)}
         assert linked == others, f"{name}: breadcrumb misses {sorted(others - linked)}"
@@ -138,3 +139,29 @@ def test_cnn_test_accuracy_is_above_target(example_pages: dict[str, Page]) -> No
     match = re.search(r"Test accuracy: ([\d.]+)%", printed(page))
     assert match, "plot_04 does not print 'Test accuracy: xx.xx% (...)'"
     assert float(match.group(1)) >= 98.0, f"test accuracy {match.group(1)}% is below 98%"
+
+
+# --- The API reference and the build page ------------------------------------------------------
+
+
+def test_api_page_links_every_module_of_the_package(html_dir) -> None:
+    package = ROOT / "mnist_tutorial"
+    modules = sorted(f"mnist_tutorial.{path.stem}" for path in package.glob("[!_]*.py"))
+    page = read_page(html_dir / "api.html")
+    pages = {link.split("#")[0].rsplit("/", 1)[-1] for link in page.links}
+    missing = [module for module in modules if f"{module}.html" not in pages]
+    assert not missing, f"api.rst does not list {missing} (add them to its autosummary)"
+    text = " ".join(page.text.split())
+    for path in package.glob("[!_]*.py"):  # each module listed with its one-line summary
+        docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        summary = docstring.replace("`", "").split(". ")[0][:40]  # autosummary: first sentence
+        assert summary in text, f"api.html does not show {path.stem}'s summary {summary!r}"
+
+
+def test_build_page_shows_the_time_of_every_section(html_dir) -> None:
+    page = read_page(html_dir / "build.html")
+    for fact in ("Device", "PyTorch", "Quick mode", "Date (UTC)"):
+        assert fact in page.text, f"the build page does not say its {fact}"
+    for name in EXAMPLES:
+        assert any(link.endswith(f"{name}.html") for link in page.links), f"no time for {name}"
+    assert re.search(r"\d\d:\d\d\.\d{3}", page.text), "the build page shows no running time"

@@ -1,0 +1,128 @@
+"""The "About this build" page: device, versions, date, quick mode, and each section's time.
+
+Each example is timed by ``time_example``, a sphinx-gallery ``reset_modules`` hook (called
+with the example's file name just before it runs and just after its page is written).
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+from docutils import nodes
+from sections import GALLERY, tutorial_sections
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+ROOT = Path(__file__).resolve().parents[1]
+_FACTS: dict[str, str] = {}
+_STARTED: dict[str, float] = {}  # example stem -> time.perf_counter() when it started
+_SECONDS: dict[str, float] = {}  # example stem -> how long it took, for the examples run now
+
+
+def time_example(gallery_conf: dict, fname: str, when: str) -> None:
+    """sphinx-gallery reset_modules hook: the running time of each example run in this build."""
+    stem = Path(fname).stem
+    if when == "before":
+        _STARTED[stem] = time.perf_counter()
+    elif stem in _STARTED:
+        _SECONDS[stem] = time.perf_counter() - _STARTED.pop(stem)
+
+
+def _git_commit() -> str:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return result.stdout.strip()
+
+
+def build_facts() -> dict[str, str]:
+    """What this build ran on and with: device, library versions, date, quick mode."""
+    import sphinx
+    import sphinx_gallery
+    import torch
+    import torchvision
+
+    from mnist_tutorial.config import quick_mode
+
+    if torch.cuda.is_available():
+        device = f"cuda ({torch.cuda.get_device_name(0)})"
+    else:
+        device = f"cpu ({torch.get_num_threads()} threads)"
+    cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+    return {
+        "Date (UTC)": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "Commit": _git_commit(),
+        "Quick mode": "on: short training runs, numbers are not the real results"
+        if quick_mode()
+        else "off: full training runs",
+        "Device": device,
+        "PyTorch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "CUDA (PyTorch built with)": torch.version.cuda or "none (CPU-only build)",
+        "cuDNN": str(cudnn) if cudnn else "not available",
+        "Python": f"{platform.python_version()} ({platform.platform()})",
+        "Sphinx / sphinx-gallery": f"{sphinx.__version__} / {sphinx_gallery.__version__}",
+    }
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
+
+
+def _collect_facts(app: Sphinx) -> None:
+    _FACTS.clear()
+    _FACTS.update(build_facts())
+
+
+class BuildInfo(SphinxDirective):
+    """``.. build-info::`` the build facts and the running time of every section."""
+
+    def run(self) -> list[nodes.Node]:
+        lines = [".. list-table::", "   :widths: 30 70", ""]
+        for key, value in _FACTS.items():
+            lines += [f"   * - {key}", f"     - {value}"]
+        if not _SECONDS:
+            lines += ["", "No example ran in this build (their pages were up to date)."]
+            return self.parse_text_to_nodes("\n".join(lines))
+        lines += [
+            "",
+            f"Running time of each section (minutes:seconds), {_minutes(sum(_SECONDS.values()))} "
+            f"in all (sphinx-gallery's table: :ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
+            "",
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 70 30",
+            "",
+            "   * - Section",
+            "     - Time",
+        ]
+        for section in tutorial_sections():
+            seconds = _SECONDS.get(section.stem)
+            time_text = "not run in this build" if seconds is None else _minutes(seconds)
+            lines += [f"   * - :doc:`/{section.docname}`", f"     - {time_text}"]
+        return self.parse_text_to_nodes("\n".join(lines))
+
+
+def _always_reread_build_page(app, env, added, changed, removed) -> list[str]:
+    # The facts change with every build while build.rst does not.
+    return ["build"] if "build" in env.found_docs else []
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    _SECONDS.clear()  # a second build in the same process starts with no times
+    app.connect("builder-inited", _collect_facts)
+    app.connect("env-get-outdated", _always_reread_build_page)
+    app.add_directive("build-info", BuildInfo)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
