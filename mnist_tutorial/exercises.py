@@ -288,8 +288,7 @@ EXERCISES["most-confused-pair"] = Exercise(
     "confident-accuracy",
     "On the test images where your ConvNet's confidence is at least 0.99, what is its "
     "accuracy (in %)?",
-    "Keep the images whose highest probability is >= 0.99, then count the correct ones "
-    "among them only.",
+    "Keep the images whose highest probability is >= 0.99; count the correct ones among them.",
     tolerance=0.005,
     needs=("net",),
 )

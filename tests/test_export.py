@@ -10,18 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_tutorial.export import (
-    EXPORT_ENV,
-    InvalidModelError,
-    compare_with_torch,
-    export_dir,
-    export_onnx,
-    load_session,
-    onnx_logits,
-    store_weights_as_float16,
-    torch_logits,
-    write_demo_data,
-)
+from mnist_tutorial import export
 from mnist_tutorial.models import ConvNet, FCNet
 
 NETS = {"ConvNet": ConvNet, "FCNet": FCNet}
@@ -35,7 +24,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[torch.
     for name, cls in NETS.items():
         torch.manual_seed(0)
         net = cls().eval()
-        result[name] = (net, export_onnx(net, folder / f"{name}.onnx"))
+        result[name] = (net, export.export_onnx(net, folder / f"{name}.onnx"))
     return result
 
 
@@ -45,7 +34,9 @@ def test_exported_model_agrees_with_pytorch_on_real_test_images(
 ) -> None:
     net, path = exported[name]
     images, _ = mnist_test  # all 10,000
-    agreement = compare_with_torch(torch_logits(net, images), load_session(path), images, 1000)
+    agreement = export.compare_with_torch(
+        export.torch_logits(net, images), export.load_session(path), images, 1000
+    )
     assert agreement.compared_images == 1000
     assert agreement.max_logit_difference <= 1e-4
     assert agreement.total == 10_000
@@ -55,19 +46,19 @@ def test_exported_model_agrees_with_pytorch_on_real_test_images(
 def test_convnet_export_also_returns_the_first_layer_feature_maps(exported) -> None:
     net, path = exported["ConvNet"]
     images = torch.randn(3, 1, 28, 28)
-    logits, maps = load_session(path).run(None, {"image": images.numpy()})
+    logits, maps = export.load_session(path).run(None, {"image": images.numpy()})
     with torch.no_grad():
         expected = net.features(images).numpy()
     assert maps.shape == (3, 32, 28, 28)
     np.testing.assert_allclose(maps, expected, atol=1e-5)
     assert logits.shape == (3, 10)
-    assert [o.name for o in load_session(exported["FCNet"][1]).get_outputs()] == ["logits"]
+    assert [o.name for o in export.load_session(exported["FCNet"][1]).get_outputs()] == ["logits"]
 
 
 def test_export_leaves_the_network_as_it_was(tmp_path: Path) -> None:
     net = FCNet().train()
     before = copy.deepcopy(net.state_dict())
-    export_onnx(net, tmp_path / "fc.onnx")
+    export.export_onnx(net, tmp_path / "fc.onnx")
     assert net.training, "export switched the caller's net to eval mode"
     for key, value in net.state_dict().items():
         assert torch.equal(value, before[key])
@@ -77,7 +68,7 @@ def test_float16_weights_halve_the_file_and_only_round_the_weights(
     exported, tmp_path: Path
 ) -> None:
     net, path = exported["ConvNet"]
-    half = store_weights_as_float16(path, tmp_path / "convnet.fp16.onnx")
+    half = export.store_weights_as_float16(path, tmp_path / "convnet.fp16.onnx")
     assert half.stat().st_size < 0.55 * path.stat().st_size
     # The reference: the same network with its weights rounded to float16, computing in float32.
     rounded = copy.deepcopy(net)
@@ -85,13 +76,15 @@ def test_float16_weights_halve_the_file_and_only_round_the_weights(
         for parameter in rounded.parameters():
             parameter.copy_(parameter.half().float())
     images = torch.randn(64, 1, 28, 28)
-    agreement = compare_with_torch(torch_logits(rounded, images), load_session(half), images, 64)
+    agreement = export.compare_with_torch(
+        export.torch_logits(rounded, images), export.load_session(half), images, 64
+    )
     assert agreement.max_logit_difference <= 1e-4
 
 
 def test_a_missing_model_fails_with_a_clear_message(tmp_path: Path) -> None:
-    with pytest.raises(InvalidModelError, match=r"nothing\.onnx not found"):
-        load_session(tmp_path / "nothing.onnx")
+    with pytest.raises(export.InvalidModelError, match=r"nothing\.onnx not found"):
+        export.load_session(tmp_path / "nothing.onnx")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
@@ -99,30 +92,34 @@ def test_a_corrupt_model_fails_with_a_clear_message(exported, tmp_path: Path, da
     good = exported["FCNet"][1].read_bytes()
     bad = tmp_path / "fcnet.onnx"
     bad.write_bytes(good[: len(good) // 2] if damage == "truncate" else b"not an onnx model")
-    with pytest.raises(InvalidModelError, match=r"fcnet\.onnx is not usable.*corrupt"):
-        load_session(bad)
+    with pytest.raises(export.InvalidModelError, match=r"fcnet\.onnx is not usable.*corrupt"):
+        export.load_session(bad)
 
 
 def test_onnx_logits_batches_give_the_same_result(exported) -> None:
-    session = load_session(exported["FCNet"][1])
+    session = export.load_session(exported["FCNet"][1])
     images = torch.randn(10, 1, 28, 28)
     np.testing.assert_allclose(
-        onnx_logits(session, images, batch_size=3), onnx_logits(session, images), atol=1e-6
+        export.onnx_logits(session, images, batch_size=3),
+        export.onnx_logits(session, images),
+        atol=1e-6,
     )
 
 
 def test_export_dir_comes_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(EXPORT_ENV, str(tmp_path / "site"))
-    assert export_dir() == tmp_path / "site"
-    monkeypatch.delenv(EXPORT_ENV)
+    monkeypatch.setenv(export.EXPORT_ENV, str(tmp_path / "site"))
+    assert export.export_dir() == tmp_path / "site"
+    monkeypatch.delenv(export.EXPORT_ENV)
     monkeypatch.chdir(tmp_path)
-    assert export_dir() == tmp_path / "onnx-models"
+    assert export.export_dir() == tmp_path / "onnx-models"
 
 
 def test_demo_data_is_compact_json(tmp_path: Path) -> None:
     sample = {"index": 0, "label": 7, "pixels": [0] * 784, "probabilities": {"FCNet": [0.1] * 10}}
-    path = write_demo_data(tmp_path / "demo.json", {"FCNet": "fcnet.onnx"}, [sample], 0.5, 0.5)
+    path = export.write_demo_data(
+        tmp_path / "demo.json", {"FCNet": "fcnet.onnx"}, [sample], 0.5, 0.5
+    )
     data = json.loads(path.read_text())
     assert data == {"models": {"FCNet": "fcnet.onnx"}, "mean": 0.5, "std": 0.5, "samples": [sample]}
