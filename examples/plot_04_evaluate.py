@@ -8,7 +8,8 @@ classifies correctly. You will learn:
 
 * how to compute the test accuracy by counting correctly classified images,
 * why counting whole batches instead, as the reference assignment did, gives a wrong number,
-* how the accuracy differs from one digit to another.
+* how the accuracy differs from one digit to another,
+* how to download the trained networks of this page and use them instead of training.
 
 In a quick documentation build (``MNIST_TUTORIAL_QUICK=1``) the network is trained on a small
 subset for a couple of epochs, so the numbers on such a page are lower than the real ones.
@@ -31,8 +32,10 @@ from mnist_tutorial.data import mnist_loaders
 from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import evaluate, inference_mode, per_class_accuracy, predict
 from mnist_tutorial.exercises import check
+from mnist_tutorial.export import export_dir
 from mnist_tutorial.source import show_source
 from mnist_tutorial.visualization import plot_per_class_accuracy
+from mnist_tutorial.weights import Downloads, load_published, publish
 
 device = select_device()
 config = tutorial_config()
@@ -126,6 +129,35 @@ for d in range(10):
 # below the line are the ones the network finds hardest; the next section looks at the images
 # behind those mistakes.
 fig = plot_per_class_accuracy(per_digit, overall=acc.accuracy)
+
+# %%
+# Download the trained networks
+# -----------------------------
+# The networks behind these pages can be downloaded, to reproduce their numbers without
+# training. Each comes as two files: its weights, a state dict saved with ``torch.save`` that
+# loads with ``weights_only=True`` (tensors only, never code), and a receipt (JSON) with the
+# weights' SHA-256, the torch version and device they were trained on, the seed and recipe,
+# and the test accuracy they reach. The ConvNet's is the accuracy measured above; the FCNet is
+# the one section 7 compares with it, trained with the same recipe.
+fcnet = load_or_train("FCNet", config, device).net
+folder = export_dir()  # the site's build points it at the site's own files
+receipts = (
+    publish("ConvNet", convnet, config, acc, folder),
+    publish("FCNet", fcnet, config, evaluate(fcnet, test_loader), folder),
+)
+Downloads(receipts, folder)
+
+# %%
+# To use them in any section's notebook, download both files of a network into the notebook's
+# folder and replace the section's ``load_or_train(...).net`` by
+# ``load_published("ConvNet", "ConvNet.pt", config, device)`` (imported from
+# ``mnist_tutorial.weights``; ``"FCNet", "FCNet.pt"`` for the other). It refuses with an error,
+# and never uses, weights whose SHA-256 is not their receipt's, a receipt for the other network
+# or for another recipe (a quick build's weights are not the full recipe's), and a file that is
+# not that network's state dict. Here, the file just written:
+published = load_published("ConvNet", folder / "ConvNet.pt", config, device).state_dict()
+same = all(torch.equal(t, published[name]) for name, t in convnet.state_dict().items())
+print(f"the downloaded ConvNet has exactly this page's weights: {same}")
 
 # %%
 # Exercises
