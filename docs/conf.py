@@ -11,11 +11,15 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS))  # this site's own extensions and hooks live next to this file
 
+from notebook_setup import first_notebook_cell
+from repository import this_build
+
 from mnist_tutorial import __version__
 from mnist_tutorial.config import quick_mode
 
-# Where the project lives. Defined once: the Colab install cell and the header link use it.
-REPOSITORY_URL = "https://github.com/mnist-tutorial/mnist-tutorial"
+# Where this build's code comes from (the environment or the git checkout; None if unknown):
+# the notebooks install the package from it, pinned to the commit (repository.py).
+REPOSITORY = this_build()
 
 project = "MNIST CNN tutorial"
 author = "the mnist-tutorial authors"
@@ -37,6 +41,7 @@ extensions = [
     "build_facts",  # build.rst: device, versions, date, quick mode, each section's time
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
+    "repository",  # records the repository and commit in the site (repository.json)
 ]
 templates_path = ["_templates"]  # api_module.rst: autosummary's page for one module
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
@@ -45,26 +50,9 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 # --- sphinx-gallery ---------------------------------------------------------------------------
 
-# The first cell of every downloadable notebook. It installs what is missing (on Colab: the
-# package itself and torchviz) and does nothing where everything is already importable.
-FIRST_NOTEBOOK_CELL = f"""\
-# Setup for Colab or a fresh Jupyter: installs this tutorial's package if it is missing.
-# On Colab, train on a GPU: Runtime -> Change runtime type -> GPU (then run all cells again).
-# The network graph needs Graphviz's `dot` program; Colab has it, elsewhere install it with
-# your package manager (in a notebook: !apt-get install -y graphviz).
-try:
-    import graphviz
-    import mnist_tutorial
-    import torchviz
-except ImportError:
-    import subprocess
-    import sys
-
-    subprocess.check_call(
-        [sys.executable, "-m", "pip", "install", "--quiet", "torchviz", "graphviz",
-         "setuptools", "mnist-tutorial @ git+{REPOSITORY_URL}"]
-    )
-%matplotlib inline"""
+# The first cell of every downloadable notebook: installs the package at this build's commit
+# where it is missing, does nothing where it is importable (notebook_setup.py).
+FIRST_NOTEBOOK_CELL = first_notebook_cell(REPOSITORY)
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
@@ -109,9 +97,12 @@ html_css_files = ["tutorial.css"]
 html_js_files = ["figure-links.js"]  # a click on a figure opens it full size
 html_theme_options = {
     "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    # A link to the source only where it has a web page (not a local clone, not unknown).
     "icon_links": [
-        {"name": "Source code", "url": REPOSITORY_URL, "icon": "fa-brands fa-github"},
-    ],
+        {"name": "Source code", "url": REPOSITORY.web_url, "icon": "fa-brands fa-github"},
+    ]
+    if REPOSITORY and REPOSITORY.web_url
+    else [],
     # sg_download_links: an example's download buttons (shows nothing on other pages).
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sourcelink"],
     "show_toc_level": 2,
