@@ -32,6 +32,16 @@ def time_example(gallery_conf: dict, fname: str, when: str) -> None:
         _SECONDS[stem] = time.perf_counter() - _STARTED.pop(stem)
 
 
+def section_seconds(stem: str) -> float | None:
+    """How long the example ``stem`` ran in this build; None if it did not run."""
+    return _SECONDS.get(stem)
+
+
+def device_fact() -> str:
+    """The device this build trained on, as the build page shows it."""
+    return _FACTS.get("Device", "unknown")
+
+
 def _git_commit() -> str:
     try:
         result = subprocess.run(
@@ -77,7 +87,7 @@ def build_facts() -> dict[str, str]:
     }
 
 
-def _minutes(seconds: float) -> str:
+def format_minutes(seconds: float) -> str:
     return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
 
 
@@ -96,9 +106,10 @@ class BuildInfo(SphinxDirective):
         if not _SECONDS:
             lines += ["", "No example ran in this build (their pages were up to date)."]
             return self.parse_text_to_nodes("\n".join(lines))
+        total = format_minutes(sum(_SECONDS.values()))
         lines += [
             "",
-            f"Running time of each section (minutes:seconds), {_minutes(sum(_SECONDS.values()))} "
+            f"Running time of each section (minutes:seconds), {total} "
             f"in all (sphinx-gallery's table: :ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
             "",
             ".. list-table::",
@@ -110,7 +121,7 @@ class BuildInfo(SphinxDirective):
         ]
         for section in tutorial_sections():
             seconds = _SECONDS.get(section.stem)
-            time_text = "not run in this build" if seconds is None else _minutes(seconds)
+            time_text = "not run in this build" if seconds is None else format_minutes(seconds)
             lines += [f"   * - :doc:`/{section.docname}`", f"     - {time_text}"]
         return self.parse_text_to_nodes("\n".join(lines))
 

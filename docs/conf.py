@@ -42,6 +42,7 @@ extensions = [
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
     "repository",  # records the repository and commit in the site (repository.json)
+    "launch_links",  # under each section's title: Colab, downloads, source, build facts
 ]
 templates_path = ["_templates"]  # api_module.rst: autosummary's page for one module
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]

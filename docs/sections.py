@@ -81,18 +81,28 @@ def breadcrumb_rst(sections: list[Section], current: str) -> str:
     return ".. rst-class:: tutorial-breadcrumb\n\n" + SEPARATOR.join(items) + "\n\n"
 
 
-def _insert_breadcrumb(app: Sphinx, docname: str, source: list[str]) -> None:
-    """source-read handler: put the breadcrumb under the title of every example page."""
+def example_stem(docname: str) -> str | None:
+    """``plot_02_build_cnn`` for a section page's docname, None for any other page."""
     folder, _, stem = docname.partition("/")
-    if folder != GALLERY or not stem.startswith("plot_"):
-        return
+    return stem if folder == GALLERY and stem.startswith("plot_") else None
+
+
+def insert_under_title(source: list[str], docname: str, rst: str) -> None:
+    """Put ``rst`` right under the title of the section page ``docname`` (a source-read edit)."""
+    stem = example_stem(docname)
     # sphinx-gallery writes the label, a blank line, then the title and its underline.
     label = re.escape(f".. _sphx_glr_{GALLERY}_{stem}.py:")
     title = re.compile(rf"({label}\n\s*\n(?:([=\-~^]{{3,}})\n)?[^\n]+\n[=\-~^]{{3,}}\n)")
-    breadcrumb = breadcrumb_rst(tutorial_sections(), stem)
-    source[0], count = title.subn(rf"\1\n{breadcrumb}", source[0], count=1)
+    source[0], count = title.subn(lambda match: f"{match.group(1)}\n{rst}", source[0], count=1)
     if count == 0:
-        raise ValueError(f"no title found in {docname}: cannot place the section breadcrumb")
+        raise ValueError(f"no title found in {docname}: cannot place {rst.splitlines()[0]!r}")
+
+
+def _insert_breadcrumb(app: Sphinx, docname: str, source: list[str]) -> None:
+    """source-read handler: put the breadcrumb under the title of every example page."""
+    stem = example_stem(docname)
+    if stem is not None:
+        insert_under_title(source, docname, breadcrumb_rst(tutorial_sections(), stem))
 
 
 class SectionCards(SphinxDirective):

@@ -12,7 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
 import build_facts
 from figure_text import MIN_TEXT_PX, checked_matplotlib_scraper, smallest_text_px
+from launch_links import launch_links
 from notebook_text import SOLUTION_HEADING, notebook_rst
+from repository import Repository
 from sections import breadcrumb_rst, tutorial_sections
 
 TITLES = {"plot_01_load_data": "1. Load the data"}
@@ -88,3 +90,16 @@ def test_scraper_refuses_illegible_figures() -> None:
     with pytest.raises(ValueError, match=r"plot_99\.py: a figure has text of 6\.9 px"):
         checked_matplotlib_scraper(None, {"src_file": "plot_99.py"}, {})
     assert not plt.get_fignums(), "the figures are closed, so the next example starts clean"
+
+
+def test_launch_links_come_from_the_page_and_the_repository() -> None:
+    on_github = Repository("https://github.com/o/r.git", "a" * 40, "o/r")
+    links = launch_links("plot_03_train", on_github)
+    assert (links.notebook, links.script) == ("plot_03_train.ipynb", "plot_03_train.py")
+    assert links.colab == (
+        "https://colab.research.google.com/github/o/r/blob/notebooks/plot_03_train.ipynb"
+    )
+    assert links.source == f"https://github.com/o/r/blob/{'a' * 40}/examples/plot_03_train.py"
+    local = launch_links("plot_03_train", Repository("file:///tmp/clone", "b" * 40, None))
+    assert (local.colab, local.source) == (None, None)
+    assert launch_links("plot_03_train", None).colab is None
