@@ -43,6 +43,7 @@ extensions = [
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
     "repository",  # records the repository and commit in the site (repository.json)
     "launch_links",  # under each section's title: Colab, downloads, source, build facts
+    "api_examples",  # the API reference lists the sections that use each function and class
 ]
 templates_path = ["_templates"]  # api_module.rst: autosummary's page for one module
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
@@ -57,6 +58,9 @@ FIRST_NOTEBOOK_CELL = first_notebook_cell(REPOSITORY)
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
+    # which of the package's objects each example uses, for the API reference (api_examples.py)
+    "backreferences_dir": "gen_modules/backreferences",
+    "doc_module": ("mnist_tutorial",),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",

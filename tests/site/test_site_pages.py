@@ -165,3 +165,24 @@ def test_build_page_shows_the_time_of_every_section(html_dir) -> None:
     for name in EXAMPLES:
         assert any(link.endswith(f"{name}.html") for link in page.links), f"no time for {name}"
     assert re.search(r"\d\d:\d\d\.\d{3}", page.text), "the build page shows no running time"
+
+
+# The API reference links each object to the sections whose code uses it (sphinx-gallery's
+# backreferences, appended by docs/api_examples.py). Where each object is first taught:
+FIRST_USED_IN = {
+    "mnist_tutorial.data": ("load_mnist", "plot_01_load_data"),
+    "mnist_tutorial.models": ("ConvNet", "plot_02_build_cnn"),
+    "mnist_tutorial.training": ("Trainer", "plot_03_train"),
+    "mnist_tutorial.evaluation": ("evaluate", "plot_04_evaluate"),
+}
+
+
+@pytest.mark.parametrize("module", sorted(FIRST_USED_IN))
+def test_api_reference_links_objects_to_the_sections_using_them(html_dir, module: str) -> None:
+    name, section = FIRST_USED_IN[module]
+    html = (html_dir / "gen_modules" / f"{module}.html").read_text(encoding="utf-8")
+    start = html.index(f'id="{module}.{name}"')  # the object's entry
+    heading = html.find("Sections using", start)
+    assert heading > 0, f"{module}.{name}: no 'Sections using' list"
+    following = html[heading : heading + 4000]
+    assert f"{section}.html" in following, f"{module}.{name} does not link {section}"
