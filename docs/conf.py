@@ -35,6 +35,7 @@ extensions = [
     "tutorial_ext",
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
+    "figure_text",  # the gallery thumbnails' alt texts (its scraper is set below)
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -96,3 +97,46 @@ def checked_matplotlib_scraper(block: Any, block_vars: dict, gallery_conf: dict,
         raise
     rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
     return with_alt_texts(rst, texts) if texts else rst
+
+
+# --- The gallery's thumbnails -------------------------------------------------------------------
+# sphinx-gallery gives each thumbnail an empty alt. Ours say which section it stands for and
+# what its figure shows: the alt text of the page's figure that the thumbnail was made from.
+
+THUMBNAIL = re.compile(
+    r"(?P<gallery>[^/]+(?:/[^/]+)*)/images/thumb/sphx_glr_(?P<stem>.+)_thumb\.\w+$"
+)
+THUMBNAIL_NUMBER = re.compile(r"^# sphinx_gallery_thumbnail_number = (-?\d+)", re.MULTILINE)
+PAGE_FIGURE = re.compile(r"^\s*\.\. image-sg:: /\S+\n\s*:alt: (?P<alt>.*)$", re.MULTILINE)
+
+
+def thumbnail_alt(srcdir: Path, gallery: str, stem: str, title: str) -> str:
+    """The thumbnail alt of example ``stem`` in ``srcdir/gallery``, titled ``title``."""
+    example = srcdir / gallery / f"{stem}.py"
+    page = srcdir / gallery / f"{stem}.rst"
+    number = (
+        THUMBNAIL_NUMBER.search(example.read_text(encoding="utf-8")) if example.is_file() else None
+    )
+    alts = PAGE_FIGURE.findall(page.read_text(encoding="utf-8")) if page.is_file() else []
+    index = int(number[1]) if number else 1
+    index = index - 1 if index > 0 else len(alts) + index
+    if not 0 <= index < len(alts):
+        return f"Section {title} (it has no figure)."
+    return f"Section {title}: {html.unescape(alts[index])}"
+
+
+def _thumbnail_alts(app: Any, doctree: Any, docname: str) -> None:
+    from docutils import nodes
+
+    for image in doctree.findall(nodes.image):
+        match = THUMBNAIL.search(image.get("uri", ""))
+        if match is None or image.get("alt"):
+            continue
+        target = f"{match['gallery']}/{match['stem']}"
+        title = app.env.titles[target].astext() if target in app.env.titles else match["stem"]
+        image["alt"] = thumbnail_alt(Path(app.srcdir), match["gallery"], match["stem"], title)
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("doctree-resolved", _thumbnail_alts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,6 +16,7 @@ from figure_text import (
     MIN_TEXT_PX,
     checked_matplotlib_scraper,
     smallest_text_px,
+    thumbnail_alt,
     with_alt_texts,
 )
 from graphviz_scraper import GRAPH_ALT, graphviz_scraper
@@ -126,3 +127,25 @@ def test_graph_gets_its_alt_text(tmp_path: Path) -> None:
     rst = _scrape(tmp_path, graphviz_scraper, example_globals={"graph": graph})
     assert _alts(rst) == [GRAPH_ALT]
     assert (tmp_path / "sphx_glr_plot_99_001.svg").is_file()
+
+
+def test_thumbnail_alt_is_the_alt_of_its_figure(tmp_path: Path) -> None:
+    gallery = tmp_path / "auto_examples"
+    gallery.mkdir()
+    (gallery / "plot_01_a.py").write_text("print(1)\n")
+    (gallery / "plot_02_b.py").write_text("x = 1\n# sphinx_gallery_thumbnail_number = 2\n")
+    (gallery / "plot_03_c.py").write_text("x = 1\n# sphinx_gallery_thumbnail_number = -1\n")
+    rst = (
+        "\n.. image-sg:: /auto_examples/images/sphx_glr_plot_02_b_001.svg\n   :alt: A graph.\n"
+        "\n.. rst-class:: sphx-glr-horizontal\n\n    *\n\n"
+        "      .. image-sg:: /auto_examples/images/sphx_glr_plot_02_b_002.png\n"
+        "          :alt: Loss per epoch &amp; more.\n"
+    )
+    for stem in ("plot_01_a", "plot_02_b", "plot_03_c"):
+        (gallery / f"{stem}.rst").write_text(rst if stem != "plot_01_a" else "No figure.\n")
+    assert thumbnail_alt(tmp_path, "auto_examples", "plot_01_a", "1. A") == (
+        "Section 1. A (it has no figure)."
+    )
+    expected = "Section 2. B: Loss per epoch & more."
+    assert thumbnail_alt(tmp_path, "auto_examples", "plot_02_b", "2. B") == expected
+    assert thumbnail_alt(tmp_path, "auto_examples", "plot_03_c", "2. B") == expected
