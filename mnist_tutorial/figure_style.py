@@ -71,9 +71,12 @@ def number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
-def listing(items: list[str] | tuple[str, ...], limit: int = 8) -> str:
-    """``items`` joined for a sentence ("a, b and c"); past ``limit``, the rest are counted."""
+def listing(items: list[str] | tuple[str, ...], limit: int = 8, separator: str = ", ") -> str:
+    """``items`` joined for a sentence ("a, b and c"); past ``limit``, the rest are counted.
+
+    Items that contain commas read better with ``separator="; "``.
+    """
     items = list(items)
     if len(items) > limit:
         items = [*items[:limit], f"{len(items) - limit} more"]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else separator.join(items[:-1]) + " and " + items[-1]

@@ -75,7 +75,8 @@ def plot_image_grid(
                 ax.set_title(titles[i], fontsize=FONT)
     text = f"{_count(len(images), 'handwritten digit')} in a grid of {_count(nrows, 'row')}"
     if titles is not None:
-        text += ", titled " + listing([" ".join(t.split()) for t in titles[: len(images)]])
+        shown = [" ".join(t.split()) for t in titles[: len(images)]]
+        text += ", titled " + listing(shown, separator="; ")
     return describe(fig, text + ".")
 
 
@@ -133,17 +134,16 @@ def plot_feature_maps(
         ax.set_title(title, fontsize=FONT)
     _no_ticks(axes, frame=False)
     size = " x ".join(map(str, feature_maps.shape[2:]))
-    strongest = [int(rescale(maps).flatten(1).mean(1).argmax()) for maps in feature_maps]
-    inputs_text = listing(
-        [
-            f"{title} (map {first_channel + c} brightest on average)"
-            for title, c in zip(row_titles, strongest, strict=True)
-        ]
-    )
+    # the map that responds most, on average, to each input
+    strongest = [
+        first_channel + int(rescale(maps).flatten(1).mean(1).argmax()) for maps in feature_maps
+    ]
+    top = max(set(strongest), key=strongest.count)
     text = (
         f"Feature maps {first_channel} to {first_channel + channels - 1} ({size} pixels each) of "
-        f"{_count(rows, 'input image')}, one row per input, from black (no response) to yellow "
-        f"(the row's strongest response): {inputs_text}."
+        f"{_count(rows, 'input image')} ({listing(list(row_titles), limit=10)}), one row per "
+        "input, from black (no response) to yellow (the row's strongest response). Map "
+        f"{top} responds most on average to {strongest.count(top)} of the {rows} inputs."
     )
     return describe(fig, text)
 
