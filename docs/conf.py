@@ -101,6 +101,7 @@ extensions.append("live_demo")
 html_theme = "pydata_sphinx_theme"
 html_title = "MNIST CNN tutorial"
 html_static_path = ["_static"]
+templates_path = ["_templates"]  # search-button-field.html: the theme's, with a fixed label
 html_favicon = "_static/favicon.svg"
 html_css_files = ["tutorial.css"]
 html_js_files = ["figure-links.js"]  # a click on a figure opens it full size
