@@ -73,7 +73,7 @@ def plot_image_grid(
             _show_digit(ax, images[i])
             if titles is not None:
                 ax.set_title(titles[i], fontsize=FONT)
-    text = f"{_count(len(images), 'handwritten digit')} in a grid of {_count(nrows, 'row')}"
+    text = f"A grid of {_count(len(images), 'handwritten digit')} in {_count(nrows, 'row')}"
     if titles is not None:
         shown = [" ".join(t.split()) for t in titles[: len(images)]]
         text += ", titled " + listing(shown, separator="; ")
@@ -181,7 +181,7 @@ def plot_filter_responses(
         f"{title} up to {number(float(m.max()))}" for title, m in zip(titles, maps, strict=True)
     ]
     text = (
-        f"{_count(count, 'filter')} (top row, red positive and blue negative weights) above their "
+        f"Weights of {_count(count, 'filter')} (top row, red positive, blue negative) above their "
         f"responses to one input digit (bottom row, brighter is stronger): {listing(peaks)}."
     )
     return describe(fig, text)
@@ -221,7 +221,7 @@ def plot_probabilities(
             text += f" (true digit: {float(probs[int(label)]):.1%})"
         rows.append(text)
     text = (
-        f"{_count(len(images), 'digit image')}, each beside a bar chart of the network's "
+        f"For each of {_count(len(images), 'digit image')}, a bar chart of the network's "
         f"probability for each of the 10 digits: {'; '.join(rows)}."
     )
     return describe(fig, text)

@@ -72,10 +72,20 @@ KEY_CONTENT = {
     "plot_summary": ["test: ConvNet 99.0% and FCNet 97.5%"],
     "plot_image_grid": ["5 handwritten digits", "2 rows", "titled 0; 1; 2; 3 and 4"],
     "plot_conv1_filters": ["32 filters of the first convolution", "5 x 5"],
-    "plot_feature_maps": ["Feature maps 0 to 3", "28 x 28", "2 input images (a and b)", "responds most"],
-    "plot_filter_responses": ["2 filters", "responses to one input digit", "f0 up to"],
+    "plot_feature_maps": [
+        "Feature maps 0 to 3",
+        "28 x 28",
+        "2 input images (a and b)",
+        "responds most",
+    ],
+    "plot_filter_responses": ["Weights of 2 filters", "responses to one input digit", "f0 up to"],
     "plot_confusion_matrix": ["Confusion matrix of", "true digit", "most frequent mistake"],
-    "plot_probabilities": ["2 digit images", "probability", "true 3, predicted", "true 6"],
+    "plot_probabilities": [
+        "For each of 2 digit images",
+        "probability",
+        "true 3, predicted",
+        "true 6",
+    ],
 }
 FUNCTIONS = {
     name: getattr(module, name)
@@ -93,6 +103,7 @@ def test_every_plot_function_is_checked_here():
 def test_every_figure_says_what_it_shows(name):
     text = description(FUNCTIONS[name](*CASES[name]()))
     assert text
+    assert text[0].isupper()
     assert text.endswith(".")
     assert "\n" not in text
     for content in KEY_CONTENT[name]:
