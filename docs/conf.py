@@ -44,8 +44,11 @@ extensions = [
     "repository",  # records the repository and commit in the site (repository.json)
     "launch_links",  # under each section's title: Colab, downloads, source, build facts
     "api_examples",  # the API reference lists the sections that use each function and class
+    "figure_text",  # the gallery thumbnails' alt texts (its scraper is set below)
 ]
-templates_path = ["_templates"]  # api_module.rst: autosummary's page for one module
+# api_module.rst (autosummary's page for one module) and search-button-field.html (the
+# theme's search button, with a label that matches its visible text)
+templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.
 os.environ.setdefault("TQDM_DISABLE", "1")

@@ -1,12 +1,19 @@
-"""sphinx-gallery's matplotlib scraper, with a check that every figure's text is legible.
+"""sphinx-gallery's matplotlib scraper, with legible text and a real alt text on every figure.
 
 A figure is shown at its natural width, or shrunk to the article column if it is wider, so
 the size of its text on screen is its font size in pixels times that shrink factor. A figure
 whose smallest text would show under MIN_TEXT_PX fails the build, naming the example.
+
+Each figure's alt text is the description it was given when drawn
+(:func:`mnist_tutorial.figure_style.describe`), in place of sphinx-gallery's (its titles, or
+else its file name). A figure without one fails the build, so that none can be forgotten.
 """
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -14,8 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from sphinx_gallery.scrapers import matplotlib_scraper
 
+from mnist_tutorial.figure_style import description
+
 ARTICLE_WIDTH_PX = 960  # the article column of a section page at 1280 px (no left sidebar)
 MIN_TEXT_PX = 9.0
+# The alt option of each image directive that sphinx-gallery's figure_rst writes, one per
+# figure in the order of plt.get_fignums(), for one image as for several.
+ALT_OPTION = re.compile(r"^(?P<indent>[ \t]+):alt:.*$", re.MULTILINE)
 
 
 def smallest_text_px(fig: Figure, column_px: float = ARTICLE_WIDTH_PX) -> float | None:
@@ -30,15 +42,101 @@ def smallest_text_px(fig: Figure, column_px: float = ARTICLE_WIDTH_PX) -> float 
     return min(sizes, default=None)
 
 
-def checked_matplotlib_scraper(block: Any, block_vars: dict, gallery_conf: dict, **kwargs: Any):
-    """Refuse a figure with text too small to read, then save figures as sphinx-gallery does."""
+def alt_text(text: str) -> str:
+    """``text`` as the value of an ``:alt:`` option.
+
+    One line; and escaped for HTML, because sphinx-gallery's image directive writes the
+    option into the page's ``alt="..."`` as it is.
+    """
+    return html.escape(" ".join(text.split()), quote=False).replace('"', "&quot;")
+
+
+def with_alt_texts(rst: str, texts: list[str]) -> str:
+    """The reST of sphinx-gallery's scraper with its alt options replaced by ``texts``, in order."""
+    found = ALT_OPTION.findall(rst)
+    if len(found) != len(texts):
+        raise ValueError(
+            f"expected {len(texts)} :alt: options in the scraper's reST, found {rst!r}"
+        )
+    replacements = iter(texts)
+    return ALT_OPTION.sub(lambda m: f"{m['indent']}:alt: {alt_text(next(replacements))}", rst)
+
+
+def _check_figures(example: str) -> list[str]:
+    """The description of every open figure; an error for one unreadable or undescribed."""
+    texts = []
     for number in plt.get_fignums():
-        smallest = smallest_text_px(plt.figure(number))
+        fig = plt.figure(number)
+        smallest = smallest_text_px(fig)
         if smallest is not None and smallest < MIN_TEXT_PX:
-            plt.close("all")
             raise ValueError(
-                f"{block_vars.get('src_file', 'an example')}: a figure has text of "
-                f"{smallest:.1f} px on screen, below {MIN_TEXT_PX} px: use a larger font size "
-                "or a narrower figure"
+                f"{example}: a figure has text of {smallest:.1f} px on screen, below "
+                f"{MIN_TEXT_PX} px: use a larger font size or a narrower figure"
             )
-    return matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+        text = description(fig)
+        if not text:
+            titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+            raise ValueError(
+                f"{example}: figure {number} (titles: {titles or 'none'}) has no description "
+                "for its alt text: call mnist_tutorial.figure_style.describe(fig, text) with a "
+                "sentence saying what it shows"
+            )
+        texts.append(text)
+    return texts
+
+
+def checked_matplotlib_scraper(block: Any, block_vars: dict, gallery_conf: dict, **kwargs: Any):
+    """sphinx-gallery's matplotlib scraper, with each figure's description as its alt text.
+
+    A figure with text too small to read, or without a description, fails the build.
+    """
+    try:
+        texts = _check_figures(block_vars.get("src_file", "an example"))
+    except ValueError:
+        plt.close("all")
+        raise
+    rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+    return with_alt_texts(rst, texts) if texts else rst
+
+
+# --- The gallery's thumbnails -------------------------------------------------------------------
+# sphinx-gallery gives each thumbnail an empty alt. Ours say which section it stands for and
+# what its figure shows: the alt text of the page's figure that the thumbnail was made from.
+
+THUMBNAIL = re.compile(
+    r"(?P<gallery>[^/]+(?:/[^/]+)*)/images/thumb/sphx_glr_(?P<stem>.+)_thumb\.\w+$"
+)
+THUMBNAIL_NUMBER = re.compile(r"^# sphinx_gallery_thumbnail_number = (-?\d+)", re.MULTILINE)
+PAGE_FIGURE = re.compile(r"^\s*\.\. image-sg:: /\S+\n\s*:alt: (?P<alt>.*)$", re.MULTILINE)
+
+
+def thumbnail_alt(srcdir: Path, gallery: str, stem: str, title: str) -> str:
+    """The thumbnail alt of example ``stem`` in ``srcdir/gallery``, titled ``title``."""
+    example = srcdir / gallery / f"{stem}.py"
+    page = srcdir / gallery / f"{stem}.rst"
+    number = (
+        THUMBNAIL_NUMBER.search(example.read_text(encoding="utf-8")) if example.is_file() else None
+    )
+    alts = PAGE_FIGURE.findall(page.read_text(encoding="utf-8")) if page.is_file() else []
+    index = int(number[1]) if number else 1
+    index = index - 1 if index > 0 else len(alts) + index
+    if not 0 <= index < len(alts):
+        return f"Section {title} (it has no figure)."
+    return f"Section {title}: {html.unescape(alts[index])}"
+
+
+def _thumbnail_alts(app: Any, doctree: Any, docname: str) -> None:
+    from docutils import nodes
+
+    for image in doctree.findall(nodes.image):
+        match = THUMBNAIL.search(image.get("uri", ""))
+        if match is None or image.get("alt"):
+            continue
+        target = f"{match['gallery']}/{match['stem']}"
+        title = app.env.titles[target].astext() if target in app.env.titles else match["stem"]
+        image["alt"] = thumbnail_alt(Path(app.srcdir), match["gallery"], match["stem"], title)
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.connect("doctree-resolved", _thumbnail_alts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,13 +3,22 @@
 sphinx-gallery captures matplotlib figures by itself, but a ``graphviz.Digraph`` left as the last
 expression of a cell would only show its repr. This scraper looks for graphs that a cell created,
 either as its last expression or as a top-level variable, and writes each one, once, as an SVG
-file next to the other images of the example. ``ignore_repr_types`` in conf.py hides the repr.
+file next to the other images of the example, with GRAPH_ALT as its alt text (in place of
+sphinx-gallery's file name). ``ignore_repr_types`` in conf.py hides the repr.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+GRAPH_ALT = (
+    "The autograd graph of one forward pass of the network, drawn by torchviz: blue boxes are "
+    "the parameters (each layer's weight and bias, with their shapes), gray boxes the "
+    "operations whose gradients backpropagation computes (convolution, ReLU, max pooling, "
+    "flattening, linear layers), arrows lead from the parameters at the top to the green "
+    "output box of shape (1, 10) at the bottom."
+)
 
 # Rendered graphs of the current example, kept so that a graph is drawn once, in the cell that
 # made it, and not again in every later cell that can still see the same variable.
@@ -32,6 +41,7 @@ def _new_graphs(block_vars: dict[str, Any]) -> list[Any]:
 
 def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
     """Write the graphs new in this cell as SVG images and return the reST that shows them."""
+    from figure_text import with_alt_texts
     from sphinx_gallery.scrapers import figure_rst
 
     paths = []
@@ -41,4 +51,6 @@ def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[
         # pipe() runs the Graphviz `dot` program; it raises ExecutableNotFound without it.
         svg_path.write_bytes(graph.pipe(format="svg"))
         paths.append(svg_path)
-    return figure_rst(paths, gallery_conf["src_dir"]) if paths else ""
+    if not paths:
+        return ""
+    return with_alt_texts(figure_rst(paths, gallery_conf["src_dir"]), [GRAPH_ALT] * len(paths))

@@ -27,7 +27,10 @@ from mnist_tutorial.figure_style import (
     TRUE_COLOR,
     WEIGHT_CMAP,
     axes_or_new,
+    describe,
     figure_or_new,
+    listing,
+    number,
 )
 from mnist_tutorial.models import NUM_CLASSES
 
@@ -70,7 +73,15 @@ def plot_image_grid(
             _show_digit(ax, images[i])
             if titles is not None:
                 ax.set_title(titles[i], fontsize=FONT)
-    return fig
+    text = f"A grid of {_count(len(images), 'handwritten digit')} in {_count(nrows, 'row')}"
+    if titles is not None:
+        shown = [" ".join(t.split()) for t in titles[: len(images)]]
+        text += ", titled " + listing(shown, separator="; ")
+    return describe(fig, text + ".")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def plot_conv1_filters(net: nn.Module, ncols: int = 8, fig: Figure | None = None) -> Figure:
@@ -84,7 +95,14 @@ def plot_conv1_filters(net: nn.Module, ncols: int = 8, fig: Figure | None = None
             # each filter stretched to its own range: what matters is its pattern, not its scale
             ax.imshow(rescale(weights[i, 0]).numpy(), cmap=FILTER_CMAP, vmin=0, vmax=1)
             ax.set_title(f"filter {i}", fontsize=FONT)
-    return fig
+    size = " x ".join(map(str, weights.shape[2:]))
+    low, high = weights.min(), weights.max()
+    text = (
+        f"The {_count(len(weights), 'filter')} of the first convolution, {size} weights each, as "
+        "grayscale images: each filter from black (its smallest weight) to white (its largest); "
+        f"all weights lie between {number(float(low))} and {number(float(high))}."
+    )
+    return describe(fig, text)
 
 
 def plot_feature_maps(
@@ -115,7 +133,19 @@ def plot_feature_maps(
     for ax, title in zip(axes[0], titles, strict=True):
         ax.set_title(title, fontsize=FONT)
     _no_ticks(axes, frame=False)
-    return fig
+    size = " x ".join(map(str, feature_maps.shape[2:]))
+    # the map that responds most, on average, to each input
+    strongest = [
+        first_channel + int(rescale(maps).flatten(1).mean(1).argmax()) for maps in feature_maps
+    ]
+    top = max(set(strongest), key=strongest.count)
+    text = (
+        f"Feature maps {first_channel} to {first_channel + channels - 1} ({size} pixels each) of "
+        f"{_count(rows, 'input image')} ({listing(list(row_titles), limit=10)}), one row per "
+        "input, from black (no response) to yellow (the row's strongest response). Map "
+        f"{top} responds most on average to {strongest.count(top)} of the {rows} inputs."
+    )
+    return describe(fig, text)
 
 
 def plot_filter_responses(
@@ -147,7 +177,14 @@ def plot_filter_responses(
     axes[1, 1].set_ylabel("response", fontsize=FONT)
     _no_ticks(axes)
     axes[0, 0].axis("off")
-    return fig
+    peaks = [
+        f"{title} up to {number(float(m.max()))}" for title, m in zip(titles, maps, strict=True)
+    ]
+    text = (
+        f"Weights of {_count(count, 'filter')} (top row, red positive, blue negative) above their "
+        f"responses to one input digit (bottom row, brighter is stronger): {listing(peaks)}."
+    )
+    return describe(fig, text)
 
 
 def plot_probabilities(
@@ -176,7 +213,18 @@ def plot_probabilities(
         bar_ax.set(ylim=(0, 1.2), xticks=range(NUM_CLASSES), ylabel="probability")
         bar_ax.set_title(f"true {true} (green), predicted {predicted} (red)", fontsize=FONT)
     axes[-1, 1].set_xlabel("digit")
-    return fig
+    rows = []
+    for probs, label in zip(probabilities.detach().cpu(), labels.tolist(), strict=True):
+        predicted = int(probs.argmax())
+        text = f"true {int(label)}, predicted {predicted} with {float(probs[predicted]):.1%}"
+        if predicted != int(label):
+            text += f" (true digit: {float(probs[int(label)]):.1%})"
+        rows.append(text)
+    text = (
+        f"For each of {_count(len(images), 'digit image')}, a bar chart of the network's "
+        f"probability for each of the 10 digits: {'; '.join(rows)}."
+    )
+    return describe(fig, text)
 
 
 def plot_confusion_matrix(matrix: torch.Tensor, ax: Axes | None = None) -> Figure:
@@ -194,4 +242,22 @@ def plot_confusion_matrix(matrix: torch.Tensor, ax: Axes | None = None) -> Figur
     ax.set(xticks=range(len(matrix)), yticks=range(len(matrix)))
     ax.set(xlabel="predicted digit", ylabel="true digit")
     fig.colorbar(image, ax=ax, label="% of the true digit's images (clipped at 2%)")
-    return fig
+    return describe(fig, _confusion_text(counts, percent))
+
+
+def _confusion_text(counts: torch.Tensor, percent: torch.Tensor) -> str:
+    diagonal = percent.diagonal().tolist()
+    low, high = diagonal.index(min(diagonal)), diagonal.index(max(diagonal))
+    text = (
+        f"Confusion matrix of {int(counts.sum()):,} test images: each row a true digit, each "
+        "column a predicted digit, in percent of the row. Correct predictions (the diagonal) "
+        f"range from {diagonal[low]:.1f}% (digit {low}) to {diagonal[high]:.1f}% (digit {high})."
+    )
+    mistakes = counts.clone().fill_diagonal_(0)
+    if mistakes.sum() > 0:
+        true, predicted = divmod(int(mistakes.argmax()), len(counts))
+        text += (
+            f" The most frequent mistake: a {true} predicted as {predicted}, "
+            f"{int(mistakes[true, predicted])} times ({float(percent[true, predicted]):.2f}%)."
+        )
+    return text

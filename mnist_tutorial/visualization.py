@@ -21,7 +21,10 @@ from mnist_tutorial.figure_style import (
     GRID_ALPHA,
     REFERENCE_LINE,
     axes_or_new,
+    describe,
     figure_or_new,
+    listing,
+    number,
 )
 from mnist_tutorial.models import NUM_CLASSES, LayerParameters
 
@@ -37,7 +40,22 @@ def plot_class_counts(counts: Mapping[str, Sequence[int]], fig: Figure | None = 
         ax.set(xticks=range(NUM_CLASSES), xlabel="digit", ylabel="number of images")
         ax.set_title(f"{split} split: images per digit")
         ax.legend(fontsize=FONT, loc="upper right")
-    return fig
+    return describe(
+        fig, "Bar charts of the number of images of each digit. " + _counts_text(counts)
+    )
+
+
+def _counts_text(counts: Mapping[str, Sequence[int]]) -> str:
+    sentences = []
+    for split, values in counts.items():
+        values = list(values)
+        low, high = values.index(min(values)), values.index(max(values))
+        sentences.append(
+            f"The {split} split has from {values[low]:,} images (digit {low}) to "
+            f"{values[high]:,} (digit {high}), against {number(sum(values) / len(values))} "
+            "each if it were balanced."
+        )
+    return " ".join(sentences)
 
 
 def plot_loss_curves(
@@ -58,7 +76,23 @@ def plot_loss_curves(
         ax.set_yscale("log")
     ax.grid(alpha=GRID_ALPHA)
     ax.legend(fontsize=FONT)
-    return fig
+    scale = " (log scale)" if log_scale else ""
+    runs = "; ".join(f"{name} {_trend(losses, threshold)}" for name, losses in histories.items())
+    target = f" The {number(threshold)} target is a dashed line." if threshold is not None else ""
+    return describe(fig, f"Mean training loss per epoch{scale}: {runs}.{target}")
+
+
+def _trend(losses: Sequence[float], threshold: float | None = None) -> str:
+    """How a loss curve goes, for a sentence: "from 2.2 in epoch 1 to 0.02 in epoch 10"."""
+    if not losses:
+        return "no finished epoch"
+    text = f"{number(losses[0])} in epoch 1"
+    if len(losses) > 1:
+        text = f"from {text} to {number(losses[-1])} in epoch {len(losses)}"
+    if threshold is not None:
+        below = [epoch for epoch, loss in enumerate(losses, 1) if loss < threshold]
+        text += f", below the target from epoch {below[0]}" if below else ", never below the target"
+    return text
 
 
 def plot_lr_sweep(
@@ -102,7 +136,16 @@ def plot_lr_sweep(
     ax.grid(alpha=GRID_ALPHA)
     _label_line_ends(ax, line_ends)
     ax.legend(fontsize=FONT, loc="lower left")
-    return fig
+    runs = "; ".join(
+        f"lr {lr:g} "
+        + (f"diverged in epoch {len(history) + 1}" if lr in diverged else _trend(history))
+        for lr, history in losses.items()
+    )
+    lines = [f"the {number(threshold)} target dashed"] if threshold is not None else []
+    lines += [f"the chance level {chance:.3f} dotted"] if chance is not None else []
+    reference = f" Reference lines: {listing(lines)}." if lines else ""
+    text = f"Mean training loss per epoch (log scale) of {len(losses)} learning rates: {runs}."
+    return describe(fig, text + reference)
 
 
 def _label_line_ends(ax: Axes, ends: Sequence[tuple[float, float, str, str]]) -> None:
@@ -152,7 +195,9 @@ def plot_throughput(samples: Mapping[str, Sequence[float]], ax: Axes | None = No
     ax.set_xlabel("images per second (log scale; bar: median, dots: repeats)")
     ax.margins(x=0.2)
     ax.grid(axis="x", alpha=GRID_ALPHA)
-    return fig
+    speeds = [f"{name} {statistics.median(v):,.0f}" for name, v in samples.items()]
+    text = "Images per second of each data path (log scale), median of the repeats: "
+    return describe(fig, f"{text}{listing(speeds)}.")
 
 
 def plot_parameter_counts(rows: Sequence[LayerParameters], ax: Axes | None = None) -> Figure:
@@ -166,7 +211,14 @@ def plot_parameter_counts(rows: Sequence[LayerParameters], ax: Axes | None = Non
     # a decade below the smallest bar, so that it stays visible; room for the labels on top
     ax.set_ylim(10 ** (math.floor(math.log10(min(totals))) - 1), max(totals) * 20)
     ax.set(xlabel="layer", ylabel="parameters (log scale)")
-    return fig
+    layers = [
+        f"{row.name} {t:,} ({100 * t / sum(totals):.1f}%)"
+        for row, t in zip(rows, totals, strict=True)
+    ]
+    text = (
+        f"Trainable parameters per layer (log scale), {sum(totals):,} in total: {listing(layers)}."
+    )
+    return describe(fig, text)
 
 
 def plot_per_class_accuracy(
@@ -189,7 +241,16 @@ def plot_per_class_accuracy(
     ax.set_ylim(bottom, 100 + (100 - bottom) * 0.12)  # headroom for the labels
     ax.set(xticks=range(len(values)), xlabel="true digit")
     ax.set_ylabel(f"test accuracy (%), axis starts at {bottom:g}")
-    return fig
+    low, high = values.index(min(values)), values.index(max(values))
+    text = (
+        f"Test accuracy of each digit, from {values[low]:.2f}% (digit {low}) to "
+        f"{values[high]:.2f}% (digit {high}): "
+        + listing([f"{digit}: {v:.2f}%" for digit, v in enumerate(values)], limit=10)
+        + "."
+    )
+    if overall is not None:
+        text += f" The accuracy over all digits, {overall:.2f}%, is a dashed line."
+    return describe(fig, text)
 
 
 def plot_accuracy_by_shift(
@@ -203,7 +264,15 @@ def plot_accuracy_by_shift(
     ax.set_ylabel("test accuracy (%)")
     ax.grid(alpha=GRID_ALPHA)
     ax.legend(fontsize=FONT)
-    return fig
+    nets = [
+        f"the {name} from {values[0]:.1f}% to {values[-1]:.1f}%"
+        for name, values in accuracies.items()
+    ]
+    text = (
+        f"Test accuracy against the shift of the images, {shifts[0]} to {shifts[-1]} pixels: "
+        f"{listing(nets)}."
+    )
+    return describe(fig, text)
 
 
 def plot_summary(results: Mapping[str, Mapping[str, float]], ax: Axes | None = None) -> Figure:
@@ -220,4 +289,8 @@ def plot_summary(results: Mapping[str, Mapping[str, float]], ax: Axes | None = N
     ax.set_ylim(0, 110)  # room above 100% for the labels
     ax.set_ylabel("test accuracy (%)")
     ax.legend(fontsize=FONT, loc="upper right")
-    return fig
+    groups = [
+        f"{condition}: " + listing([f"{name} {r[condition]:.1f}%" for name, r in results.items()])
+        for condition in conditions
+    ]
+    return describe(fig, f"Test accuracy of each network, by condition. {'; '.join(groups)}.")

@@ -1,7 +1,9 @@
-"""Tests of the site's own Sphinx helpers in docs/: sections, timing, notebooks, figures."""
+"""Tests of the Sphinx helpers in docs/: sections, timing, notebooks, figures, alt texts."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,11 +13,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
 import build_facts
-from figure_text import MIN_TEXT_PX, checked_matplotlib_scraper, smallest_text_px
+from figure_text import (
+    MIN_TEXT_PX,
+    checked_matplotlib_scraper,
+    smallest_text_px,
+    thumbnail_alt,
+    with_alt_texts,
+)
+from graphviz_scraper import GRAPH_ALT, graphviz_scraper
 from launch_links import launch_links
 from notebook_text import SOLUTION_HEADING, notebook_rst
 from repository import Repository
 from sections import breadcrumb_rst, tutorial_sections
+
+from mnist_tutorial.figure_style import describe
 
 TITLES = {"plot_01_load_data": "1. Load the data"}
 
@@ -84,7 +95,7 @@ def test_text_size_on_screen() -> None:
 
 
 def test_scraper_refuses_illegible_figures() -> None:
-    fig = plt.figure(figsize=(6, 3), dpi=100)
+    fig = describe(plt.figure(figsize=(6, 3), dpi=100), "Tiny text.")
     fig.text(0.5, 0.5, "tiny", fontsize=5)
     assert smallest_text_px(fig) < MIN_TEXT_PX
     with pytest.raises(ValueError, match=r"plot_99\.py: a figure has text of 6\.9 px"):
@@ -103,3 +114,82 @@ def test_launch_links_come_from_the_page_and_the_repository() -> None:
     local = launch_links("plot_03_train", Repository("file:///tmp/clone", "b" * 40, None))
     assert (local.colab, local.source) == (None, None)
     assert launch_links("plot_03_train", None).colab is None
+
+
+def _scrape(tmp_path: Path, scraper=checked_matplotlib_scraper, **block_vars) -> str:
+    """Run ``scraper`` on the open figures as sphinx-gallery would, into ``tmp_path``."""
+    images = (tmp_path / f"sphx_glr_plot_99_{i:03}.png" for i in range(1, 100))
+    gallery_conf = {
+        "src_dir": str(tmp_path),
+        "image_srcset": [2.0],
+        "matplotlib_animations": (False, None),
+        "compress_images": [],
+    }
+    block_vars = {"image_path_iterator": images, "src_file": "plot_99.py", **block_vars}
+    return scraper(None, {"example_globals": {}, **block_vars}, gallery_conf)
+
+
+def _alts(rst: str) -> list[str]:
+    return re.findall(r":alt: (.*)", rst)
+
+
+def test_scraper_refuses_an_undescribed_figure(tmp_path: Path) -> None:
+    describe(plt.figure(), "Described.")
+    plt.figure().subplots().set_title("accuracy")
+    with pytest.raises(ValueError, match=r"plot_99\.py: figure 2 \(titles: \['accuracy'\]\)"):
+        _scrape(tmp_path)
+    assert not plt.get_fignums(), "the figures are closed, so the next example starts clean"
+
+
+def test_scraper_uses_each_figure_description_as_its_alt_text(tmp_path: Path) -> None:
+    describe(plt.figure(), 'Loss per epoch, from 2.2 to "0.02".')
+    rst = _scrape(tmp_path)
+    assert "sphx-glr-single-img" in rst
+    # escaped: sphinx-gallery writes the option into alt="..." as it is
+    assert _alts(rst) == ["Loss per epoch, from 2.2 to &quot;0.02&quot;."]
+    describe(plt.figure(), "First figure,\n  on two lines.")
+    describe(plt.figure(), "Second figure.")
+    rst = _scrape(tmp_path)
+    assert rst.count("sphx-glr-multi-img") == 2
+    assert _alts(rst) == ["First figure, on two lines.", "Second figure."]
+    assert not plt.get_fignums()
+
+
+def test_alt_texts_must_match_the_images() -> None:
+    rst = "\n.. image-sg:: /a.png\n   :alt: a\n   :class: sphx-glr-single-img\n"
+    assert _alts(with_alt_texts(rst, ["The text & more."])) == ["The text &amp; more."]
+    with pytest.raises(ValueError, match="expected 2 :alt: options"):
+        with_alt_texts(rst, ["one", "two"])
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")
+def test_graph_gets_its_alt_text(tmp_path: Path) -> None:
+    import graphviz
+
+    graph = graphviz.Digraph()
+    graph.edge("a", "b")
+    rst = _scrape(tmp_path, graphviz_scraper, example_globals={"graph": graph})
+    assert _alts(rst) == [GRAPH_ALT]
+    assert (tmp_path / "sphx_glr_plot_99_001.svg").is_file()
+
+
+def test_thumbnail_alt_is_the_alt_of_its_figure(tmp_path: Path) -> None:
+    gallery = tmp_path / "auto_examples"
+    gallery.mkdir()
+    (gallery / "plot_01_a.py").write_text("print(1)\n")
+    (gallery / "plot_02_b.py").write_text("x = 1\n# sphinx_gallery_thumbnail_number = 2\n")
+    (gallery / "plot_03_c.py").write_text("x = 1\n# sphinx_gallery_thumbnail_number = -1\n")
+    rst = (
+        "\n.. image-sg:: /auto_examples/images/sphx_glr_plot_02_b_001.svg\n   :alt: A graph.\n"
+        "\n.. rst-class:: sphx-glr-horizontal\n\n    *\n\n"
+        "      .. image-sg:: /auto_examples/images/sphx_glr_plot_02_b_002.png\n"
+        "          :alt: Loss per epoch &amp; more.\n"
+    )
+    for stem in ("plot_01_a", "plot_02_b", "plot_03_c"):
+        (gallery / f"{stem}.rst").write_text(rst if stem != "plot_01_a" else "No figure.\n")
+    assert thumbnail_alt(tmp_path, "auto_examples", "plot_01_a", "1. A") == (
+        "Section 1. A (it has no figure)."
+    )
+    expected = "Section 2. B: Loss per epoch & more."
+    assert thumbnail_alt(tmp_path, "auto_examples", "plot_02_b", "2. B") == expected
+    assert thumbnail_alt(tmp_path, "auto_examples", "plot_03_c", "2. B") == expected

@@ -16,6 +16,7 @@ from mnist_tutorial.figure_style import (
     RESPONSE_CMAP,
     SHARE_CMAP,
     WEIGHT_CMAP,
+    description,
 )
 from mnist_tutorial.image_figures import (
     plot_confusion_matrix,
@@ -104,6 +105,9 @@ def test_confusion_matrix_shows_row_percentages():
     assert sorted(t.get_text() for t in ax.texts) == ["1.00", "100.0", "99.0"]
     assert {t.get_fontsize() for t in ax.texts} == {FONT_SMALL}
     assert ax.images[0].get_cmap().name == SHARE_CMAP
+    assert "Confusion matrix of 150 test images" in description(fig)
+    assert "from 0.0% (digit 2) to 100.0% (digit 1)" in description(fig)  # 2 has no images
+    assert "a 0 predicted as 1, 1 times (1.00%)" in description(fig)
 
 
 def test_filter_responses_weights_above_their_maps():
@@ -145,3 +149,6 @@ def test_probabilities_colors_the_true_and_predicted_digit():
     # a right answer is one green bar
     assert right.patches[3].get_facecolor() == to_rgba("tab:green")
     assert to_rgba("tab:red") not in [bar.get_facecolor() for bar in right.patches]
+    assert description(fig).endswith(
+        "true 3, predicted 3 with 82.0%; true 6, predicted 5 with 60.0% (true digit: 22.0%)."
+    )
