@@ -2,11 +2,14 @@
 
 Each example is timed by ``time_example``, a sphinx-gallery ``reset_modules`` hook (called
 with the example's file name just before it runs and just after its page is written).
+The same record goes into the built site as ``build-facts.json``, for scripts to read (the GPU
+bundle's report, ``benchmarks/bundle_report.py``).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import platform
 import subprocess
 import time
@@ -18,6 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[1]
+RECORD = "build-facts.json"  # in the root of the built site
 _FACTS: dict[str, str] = {}
 _STARTED: dict[str, float] = {}  # example stem -> time.perf_counter() when it started
 _SECONDS: dict[str, float] = {}  # example stem -> how long it took, for the examples run now
@@ -126,6 +130,15 @@ class BuildInfo(SphinxDirective):
         return self.parse_text_to_nodes("\n".join(lines))
 
 
+def write_record(app: Sphinx, exception: Exception | None) -> None:
+    """Write the facts and each section's seconds (null: not run) to ``build-facts.json``."""
+    if exception is not None or app.builder.format != "html":
+        return
+    seconds = {section.stem: _SECONDS.get(section.stem) for section in tutorial_sections()}
+    record = {"facts": _FACTS, "section_seconds": seconds}
+    (Path(app.outdir) / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+
+
 def _always_reread_build_page(app, env, added, changed, removed) -> list[str]:
     # The facts change with every build while build.rst does not.
     return ["build"] if "build" in env.found_docs else []
@@ -135,5 +148,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     _SECONDS.clear()  # a second build in the same process starts with no times
     app.connect("builder-inited", _collect_facts)
     app.connect("env-get-outdated", _always_reread_build_page)
+    app.connect("build-finished", write_record)
     app.add_directive("build-info", BuildInfo)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

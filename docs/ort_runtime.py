@@ -4,6 +4,10 @@ No Node.js is needed: the package is a plain tarball on the registry. It is down
 into a cache folder, checked against the sha512 that the registry publishes for this version
 (``npm view onnxruntime-web@1.30.0 dist.integrity``), and only the three files that a plain
 ``<script>`` page needs are copied into the built site, with the package's license beside them.
+
+Offline (the GPU bundle, ``benchmarks/make_bundle.py``), the cache folder may instead hold
+just those three files in ``onnxruntime-web-<version>/``: each is checked against the SHA-256
+pinned below, which is what the verified tarball holds.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ INTEGRITY = (
 # The WebAssembly CPU build: the script, its module loader and the binary it loads (14 MB).
 # ort.min.js would pull the much larger WebGPU build, which the demo does not use.
 FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+# The SHA-256 of each of FILES inside the verified tarball (checked again on every use):
+FILE_SHA256 = {
+    "ort.wasm.min.js": "faece07e84faa9001f5104bbe4e5c70861d06cb2376a0dea1fa0ad33a67adc81",
+    "ort-wasm-simd-threaded.mjs": "e13f7f94fc51b4ca72b12faeb1ee95f4ace6dfbc8939bc718aabdc0a27c4299b",
+    "ort-wasm-simd-threaded.wasm": "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2",
+}
 SITE_FOLDER = f"onnxruntime-web-{VERSION}"  # versioned: Sphinx does not cache-bust .mjs/.wasm
 CACHE_ENV = "MNIST_TUTORIAL_NPM_CACHE"
 
@@ -115,11 +125,28 @@ def fetch_tarball(
     return data
 
 
-def install(static_dir: Path, tarball: bytes | None = None) -> Path:
-    """Copy the runtime's files and its NOTICE into ``static_dir/onnxruntime-web-<version>/``."""
-    data = fetch_tarball() if tarball is None else tarball
-    target = static_dir / SITE_FOLDER
-    target.mkdir(parents=True, exist_ok=True)
+def _checked(name: str, data: bytes, source: str) -> bytes:
+    found = hashlib.sha256(data).hexdigest()
+    if found != FILE_SHA256[name]:
+        raise ChecksumError(
+            f"{name} from {source} has SHA-256 {found}, expected {FILE_SHA256[name]} (the file "
+            f"in onnxruntime-web {VERSION}). Delete it and build again."
+        )
+    return data
+
+
+def runtime_files(tarball: bytes | None = None, cache: Path | None = None) -> dict[str, bytes]:
+    """The contents of FILES, each checked against FILE_SHA256.
+
+    From ``tarball`` if given; else from the files unpacked in the cache folder's
+    ``onnxruntime-web-<version>/`` (an offline bundle) if all are there; else from the tarball
+    that :func:`fetch_tarball` returns.
+    """
+    unpacked = (cache or cache_folder()) / SITE_FOLDER
+    if tarball is None and all((unpacked / name).is_file() for name in FILES):
+        return {name: _checked(name, (unpacked / name).read_bytes(), str(unpacked)) for name in FILES}
+    data = fetch_tarball(cache=cache) if tarball is None else tarball
+    files = {}
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         for name in FILES:
             member = archive.extractfile(f"package/dist/{name}")
@@ -127,6 +154,15 @@ def install(static_dir: Path, tarball: bytes | None = None) -> Path:
                 raise RuntimeError(
                     f"package/dist/{name} is missing from the onnxruntime-web tarball"
                 )
-            (target / name).write_bytes(member.read())
+            files[name] = _checked(name, member.read(), "the onnxruntime-web tarball")
+    return files
+
+
+def install(static_dir: Path, tarball: bytes | None = None) -> Path:
+    """Copy the runtime's files and its NOTICE into ``static_dir/onnxruntime-web-<version>/``."""
+    target = static_dir / SITE_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for name, data in runtime_files(tarball).items():
+        (target / name).write_bytes(data)
     (target / "NOTICE.txt").write_text(NOTICE, encoding="utf-8")
     return target

@@ -46,12 +46,18 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 
 def publish(
-    model_name: str, net: nn.Module, config: TrainConfig, accuracy: Accuracy, folder: Path
+    model_name: str,
+    net: nn.Module,
+    config: TrainConfig,
+    accuracy: Accuracy,
+    folder: Path,
+    final_loss: float | None = None,
 ) -> dict:
     """Write ``folder/<model_name>.pt`` and its receipt ``<model_name>.json``; return the receipt.
 
     ``net`` must be the network trained with ``config`` and still on the device it was trained
-    on (the receipt records that device type); ``accuracy`` is its test accuracy there.
+    on (the receipt records that device type); ``accuracy`` is its test accuracy there, and
+    ``final_loss`` the mean training loss of its last epoch (recorded when given).
     """
     if not isinstance(net, MODELS[model_name]):
         raise TypeError(f"net is a {type(net).__name__}, not a {model_name}")
@@ -75,6 +81,8 @@ def publish(
         "test_total": accuracy.total,
         "parameters": count_parameters(net),
     }
+    if final_loss is not None:
+        receipt["final_training_loss"] = float(final_loss)
     receipt_path(weights).write_text(json.dumps(receipt, indent=2) + "\n", encoding="utf-8")
     return receipt
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import pytest
@@ -56,6 +58,22 @@ def test_each_example_is_timed_between_the_hook_calls() -> None:
     build_facts.time_example({}, "/examples/plot_02_y.py", "after")  # never started: no time
     assert build_facts._SECONDS.pop("plot_01_x") >= 0
     assert "plot_02_y" not in build_facts._SECONDS
+
+
+def test_the_build_record_lists_every_section_with_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, *others = [section.stem for section in tutorial_sections()]
+    monkeypatch.setattr(build_facts, "_SECONDS", {first: 12.5})
+    monkeypatch.setattr(build_facts, "_FACTS", {"Device": "cpu (2 threads)"})
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
+    build_facts.write_record(app, None)
+    record = json.loads((tmp_path / build_facts.RECORD).read_text())
+    assert record["facts"] == {"Device": "cpu (2 threads)"}
+    assert record["section_seconds"] == {first: 12.5} | dict.fromkeys(others)
+    (tmp_path / build_facts.RECORD).unlink()
+    build_facts.write_record(app, RuntimeError("the build failed"))  # no record of a failure
+    assert not (tmp_path / build_facts.RECORD).exists()
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ whose checksum is wrong and about failing the build when a model the demo loads 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import sys
 import tarfile
@@ -29,11 +30,22 @@ def fake_tarball() -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name in ort_runtime.FILES:
-            content = f"// {name}".encode()
+            content = fake_content(name)
             info = tarfile.TarInfo(f"package/dist/{name}")
             info.size = len(content)
             archive.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
+
+
+def fake_content(name: str) -> bytes:
+    return f"// {name}".encode()
+
+
+@pytest.fixture
+def fake_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin the fake files' SHA-256 in place of the real package's."""
+    hashes = {name: hashlib.sha256(fake_content(name)).hexdigest() for name in ort_runtime.FILES}
+    monkeypatch.setattr(ort_runtime, "FILE_SHA256", hashes)
 
 
 def test_the_pinned_integrity_is_a_sha512() -> None:
@@ -63,6 +75,7 @@ def test_a_corrupted_cached_tarball_is_refused(tmp_path: Path) -> None:
         ort_runtime.fetch_tarball(cache=tmp_path)
 
 
+@pytest.mark.usefixtures("fake_hashes")
 def test_a_good_download_is_cached_then_installed_with_its_notice(tmp_path: Path) -> None:
     data = fake_tarball()
     source = tmp_path / "pkg.tgz"
@@ -77,6 +90,26 @@ def test_a_good_download_is_cached_then_installed_with_its_notice(tmp_path: Path
     for name in ort_runtime.FILES:
         assert (folder / name).read_text() == f"// {name}"
     assert "MIT License" in (folder / "NOTICE.txt").read_text()
+
+
+def test_a_file_in_the_tarball_unlike_the_pinned_one_is_refused(tmp_path: Path) -> None:
+    # the fake files are not the real package's, so their SHA-256 is not the pinned one
+    with pytest.raises(ort_runtime.ChecksumError, match="ort.wasm.min.js from the onnxruntime"):
+        ort_runtime.install(tmp_path, tarball=fake_tarball())
+
+
+@pytest.mark.usefixtures("fake_hashes")
+def test_offline_the_unpacked_files_are_used_and_checked(tmp_path: Path) -> None:
+    unpacked = tmp_path / "cache" / ort_runtime.SITE_FOLDER
+    unpacked.mkdir(parents=True)
+    for name in ort_runtime.FILES:
+        (unpacked / name).write_bytes(fake_content(name))
+    # no tarball anywhere and no network needed: the unpacked, checked files are enough
+    files = ort_runtime.runtime_files(cache=tmp_path / "cache")
+    assert files == {name: fake_content(name) for name in ort_runtime.FILES}
+    (unpacked / "ort-wasm-simd-threaded.wasm").write_bytes(b"tampered")
+    with pytest.raises(ort_runtime.ChecksumError, match=r"ort-wasm-simd-threaded\.wasm from"):
+        ort_runtime.runtime_files(cache=tmp_path / "cache")
 
 
 def test_the_cache_folder_comes_from_the_environment(

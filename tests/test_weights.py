@@ -30,7 +30,7 @@ SOME_ACCURACY = Accuracy(correct=9000, total=10000)  # the tests that do not mea
 def published(tmp_path: Path) -> tuple[ConvNet, Path]:
     """A seeded (untrained) ConvNet published into tmp_path: the net and its weights file."""
     net = ConvNet()
-    publish("ConvNet", net, CONFIG, SOME_ACCURACY, tmp_path)
+    publish("ConvNet", net, CONFIG, SOME_ACCURACY, tmp_path, final_loss=0.25)
     return net, tmp_path / "ConvNet.pt"
 
 
@@ -70,6 +70,7 @@ def test_receipt_records_file_recipe_and_accuracy(published) -> None:
     assert receipt["test_total"] == 10000
     assert receipt["test_accuracy"] == 90.0
     assert receipt["parameters"] == count_parameters(net)
+    assert receipt["final_training_loss"] == 0.25
 
 
 def test_loaded_weights_reach_exactly_the_same_test_accuracy(
@@ -187,4 +188,5 @@ def test_download_links_outside_a_site_are_relative_to_the_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     receipt = publish("FCNet", FCNet(), CONFIG, SOME_ACCURACY, tmp_path / "models")
+    assert "final_training_loss" not in receipt  # no loss given, none recorded
     assert Downloads((receipt,), tmp_path / "models").href("FCNet.pt") == "models/FCNet.pt"
