@@ -6,15 +6,18 @@ its median, so that a busy moment of the machine is shared by all of them:
 (a) data: images per second over one whole epoch with each loader (``compare_throughput``);
 (b) training steps: the package's Trainer fed by each loader, and by one batch already on the
     device (no loading at all), which isolates what the data costs a step;
-(c) on CUDA only: the tutorial's full training (TrainConfig's epochs, fast loader), timed.
+(c) the tutorial's full training (TrainConfig's epochs, fast loader) from a fresh start after
+    a one-epoch warm-up, with its last loss and test accuracy; then --reference-epochs of the
+    same training fed by the reference DataLoader. By default on CUDA only (--train-repeats).
 
-The tuning options --channels-last and --bf16 apply to (b) and (c), and also run on the CPU;
---cudnn-benchmark applies on CUDA. Run it with ``nox -s bench -- [options]``.
+The tuning options --channels-last, --bf16 and --compile apply to (b) and (c), and also run on
+the CPU; --cudnn-benchmark applies on CUDA. Run it with ``nox -s bench -- [options]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import datetime
 import json
@@ -29,6 +32,7 @@ from torch import nn
 from mnist_tutorial.config import TrainConfig
 from mnist_tutorial.data import mnist_loaders
 from mnist_tutorial.environment import seed_everything
+from mnist_tutorial.evaluation import evaluate
 from mnist_tutorial.models import ConvNet
 from mnist_tutorial.throughput import compare_throughput, synchronize
 from mnist_tutorial.training import Trainer
@@ -38,7 +42,8 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--devices", nargs="+", help="default: cpu, and cuda when available")
 parser.add_argument("--data-repeats", type=int, default=5, help="repeats of (a)")
 parser.add_argument("--step-repeats", type=int, default=3, help="repeats of (b)")
-parser.add_argument("--train-repeats", type=int, default=1, help="repeats of (c); 0 skips it")
+parser.add_argument("--train-repeats", type=int, help="repeats of (c); default 1 on CUDA, 0 else")
+parser.add_argument("--reference-epochs", type=int, default=1, help="(c) with the DataLoader")
 parser.add_argument("--steps", type=int, default=20, help="training steps per repeat of (b)")
 parser.add_argument("--epochs", type=int, default=default.epochs, help="epochs of (c)")
 parser.add_argument("--batch-size", type=int, default=default.batch_size)
@@ -47,6 +52,8 @@ flag = argparse.BooleanOptionalAction
 parser.add_argument("--channels-last", action=flag, default=False, help="NHWC memory layout")
 parser.add_argument("--bf16", action=flag, default=False, help="bfloat16 autocast")
 parser.add_argument("--cudnn-benchmark", action=flag, default=True, help="cuDNN autotuning")
+compile_modes = ("off", "default", "reduce-overhead")  # reduce-overhead replays CUDA graphs
+parser.add_argument("--compile", choices=compile_modes, default="off", help="torch.compile mode")
 parser.add_argument("--json", type=Path, help="output file (default: in benchmarks/results/)")
 args = parser.parse_args()
 config = dataclasses.replace(
@@ -84,6 +91,8 @@ def new_trainer(config: TrainConfig, loader, device: torch.device, tuning: dict)
     """A fresh ConvNet with the tutorial's recipe (SGD + momentum, cross-entropy) on ``loader``."""
     seed_everything(config.seed)
     net = Tuned(ConvNet().to(device), **tuning)
+    if args.compile != "off":
+        net = torch.compile(net, mode=None if args.compile == "default" else args.compile)
     optim = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum)
     return Trainer(net, optim, nn.CrossEntropyLoss(), loader, log=None)
 
@@ -95,6 +104,17 @@ def timed(device: torch.device, work, *args) -> tuple[float, object]:
     result = work(*args)
     synchronize(device)
     return time.perf_counter() - start, result
+
+
+def fresh_run(trainer: Trainer, start: dict, epochs: int, kind: str) -> dict:
+    """``epochs`` of training as a fresh net would see them: same weights, same batch order."""
+    device = next(trainer.net.parameters()).device
+    trainer.train_loader = train_loader(config, kind, device, config.train_subset)
+    trainer.net.load_state_dict(start)  # in place: a compiled net stays compiled
+    trainer.optim.state.clear()  # no momentum carried over
+    seed_everything(config.seed)
+    seconds, losses = timed(device, trainer.train, epochs)
+    return {"epochs": epochs, "seconds": seconds, "last_loss": losses[-1]}
 
 
 tuning = {"channels_last": args.channels_last, "bf16": args.bf16}
@@ -121,12 +141,21 @@ for name in devices:
             step_s[kind].append(timed(device, trainers[kind].train, 1)[0] / args.steps)
     step = {kind: statistics.median(samples) for kind, samples in step_s.items()}
 
-    # (c) the tutorial's full training on the fast path, after a one-epoch warm-up
-    full, on_cuda = [], device.type == "cuda" and args.train_repeats > 0
-    for epochs in ([1] + [config.epochs] * args.train_repeats) if on_cuda else []:
-        loader = train_loader(config, "fast", device, config.train_subset)
-        seconds, losses = timed(device, new_trainer(config, loader, device, tuning).train, epochs)
-        full.append({"epochs": epochs, "seconds": seconds, "last_loss": losses[-1]})
+    # (c) the full training, each run from the same fresh start on one trainer, so that the
+    # warm-up's one-off costs (compilation, autotuning, CUDA graph capture) stay out of it
+    repeats = args.train_repeats if args.train_repeats is not None else int(device.type == "cuda")
+    full, reference = [], None
+    if repeats > 0:
+        trainer = new_trainer(config, [], device, tuning)  # its loader is set per run
+        start = copy.deepcopy(trainer.net.state_dict())
+        test_loader = mnist_loaders(config.batch_size, device, fast=True, seed=config.seed)[1]
+
+        full.append(fresh_run(trainer, start, 1, "fast"))  # the warm-up
+        for _ in range(repeats):
+            full.append(fresh_run(trainer, start, config.epochs, "fast"))
+            full[-1]["test_accuracy"] = evaluate(trainer.net, test_loader).accuracy
+        if args.reference_epochs > 0:
+            reference = fresh_run(trainer, start, args.reference_epochs, "reference")
 
     summary = {
         "data_speedup_fast_over_reference": rates["fast"].median / rates["reference"].median,
@@ -135,6 +164,13 @@ for name in devices:
     }
     for kind in KINDS:  # an epoch's data time over the whole epoch: data plus the steps' compute
         summary[f"data_share_{kind}"] = data_s[kind] / (data_s[kind] + batches * step["resident"])
+    if full:
+        summary["full_training_s"] = statistics.median(run["seconds"] for run in full[1:])
+        if reference:  # seconds per epoch, the reference DataLoader's over the fast loader's
+            per_epoch = reference["seconds"] / reference["epochs"]
+            summary["train_reference_over_fast"] = per_epoch / (
+                summary["full_training_s"] / config.epochs
+            )
     results[name] = {
         "images_per_epoch": images,
         "batches_per_epoch": batches,
@@ -142,18 +178,24 @@ for name in devices:
             k: {"median": rates[k].median, "samples": rates[k].samples} for k in KINDS
         },
         "step_s": {k: {"median": step[k], "samples": step_s[k]} for k in step},
-        "full_training": {"warmup": full[:1], "runs": full[1:]},
+        "full_training": {"warmup": full[:1], "runs": full[1:], "reference": reference},
         "summary": summary,
     }
 
-    print(f"\n== {name}: {tuning}, cudnn_benchmark={args.cudnn_benchmark} ==")
+    options_text = f"{tuning}, compile={args.compile}, cudnn_benchmark={args.cudnn_benchmark}"
+    print(f"\n== {name}: {options_text} ==")
     print(f"{images:,} images in batches of {config.batch_size}; medians of the repeats")
     print(f"  {'feed':<10} {'images/s':>10} {'epoch of data':>14} {'ms/step':>9}")
     for kind in step:
         rate = f"{rates[kind].median:10,.0f} {data_s[kind]:12.3f} s" if kind in KINDS else ""
         print(f"  {kind:<10} {rate:<25} {1000 * step[kind]:9.1f}")
     for run in full[1:]:
-        print("  training: {epochs} epochs in {seconds:.2f} s, loss {last_loss:.4f}".format(**run))
+        print(
+            "  training: {epochs} epochs in {seconds:.2f} s, loss {last_loss:.4f}, "
+            "test accuracy {test_accuracy:.2f}%".format(**run)
+        )
+    if reference:
+        print("  reference DataLoader: {epochs} epochs in {seconds:.2f} s".format(**reference))
     for key, value in summary.items():
         print(f"  {key:<34} {value:8.3f}")
 

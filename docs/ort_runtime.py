@@ -30,12 +30,18 @@ INTEGRITY = (
 # The WebAssembly CPU build: the script, its module loader and the binary it loads (14 MB).
 # ort.min.js would pull the much larger WebGPU build, which the demo does not use.
 FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-# The SHA-256 of each of FILES inside the verified tarball (checked again on every use):
-FILE_SHA256 = {
-    "ort.wasm.min.js": "faece07e84faa9001f5104bbe4e5c70861d06cb2376a0dea1fa0ad33a67adc81",
-    "ort-wasm-simd-threaded.mjs": "e13f7f94fc51b4ca72b12faeb1ee95f4ace6dfbc8939bc718aabdc0a27c4299b",
-    "ort-wasm-simd-threaded.wasm": "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2",
-}
+# The SHA-256 of each of FILES, in that order, inside the verified tarball (checked on every use)
+FILE_SHA256 = dict(
+    zip(
+        FILES,
+        (
+            "faece07e84faa9001f5104bbe4e5c70861d06cb2376a0dea1fa0ad33a67adc81",
+            "e13f7f94fc51b4ca72b12faeb1ee95f4ace6dfbc8939bc718aabdc0a27c4299b",
+            "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2",
+        ),
+        strict=True,
+    )
+)
 SITE_FOLDER = f"onnxruntime-web-{VERSION}"  # versioned: Sphinx does not cache-bust .mjs/.wasm
 CACHE_ENV = "MNIST_TUTORIAL_NPM_CACHE"
 
@@ -125,7 +131,7 @@ def fetch_tarball(
     return data
 
 
-def _checked(name: str, data: bytes, source: str) -> bytes:
+def _checked(name: str, data: bytes, source: object) -> bytes:
     found = hashlib.sha256(data).hexdigest()
     if found != FILE_SHA256[name]:
         raise ChecksumError(
@@ -144,7 +150,7 @@ def runtime_files(tarball: bytes | None = None, cache: Path | None = None) -> di
     """
     unpacked = (cache or cache_folder()) / SITE_FOLDER
     if tarball is None and all((unpacked / name).is_file() for name in FILES):
-        return {name: _checked(name, (unpacked / name).read_bytes(), str(unpacked)) for name in FILES}
+        return {name: _checked(name, (unpacked / name).read_bytes(), unpacked) for name in FILES}
     data = fetch_tarball(cache=cache) if tarball is None else tarball
     files = {}
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:

@@ -138,16 +138,15 @@ fig = plot_per_class_accuracy(per_digit, overall=acc.accuracy)
 # training. Each comes as two files: its weights, a state dict saved with ``torch.save`` that
 # loads with ``weights_only=True`` (tensors only, never code), and a receipt (JSON) with the
 # weights' SHA-256, the torch version and device they were trained on, the seed and recipe,
-# the mean training loss of the last epoch and the test accuracy they reach. The ConvNet's is the accuracy measured above; the FCNet is
-# the one section 7 compares with it, trained with the same recipe.
+# the mean training loss of the last epoch and the test accuracy they reach. The ConvNet's is
+# the accuracy measured above; the FCNet is the one section 7 compares with it, trained with
+# the same recipe.
 trained_fc = load_or_train("FCNet", config, device)
 fcnet = trained_fc.net
 folder = export_dir()  # the site's build points it at the site's own files
 receipts = (
     publish("ConvNet", convnet, config, acc, folder, final_loss=trained.losses[-1]),
-    publish(
-        "FCNet", fcnet, config, evaluate(fcnet, test_loader), folder, trained_fc.losses[-1]
-    ),
+    publish("FCNet", fcnet, config, evaluate(fcnet, test_loader), folder, trained_fc.losses[-1]),
 )
 Downloads(receipts, folder)
 

@@ -94,7 +94,7 @@ def test_a_good_download_is_cached_then_installed_with_its_notice(tmp_path: Path
 
 def test_a_file_in_the_tarball_unlike_the_pinned_one_is_refused(tmp_path: Path) -> None:
     # the fake files are not the real package's, so their SHA-256 is not the pinned one
-    with pytest.raises(ort_runtime.ChecksumError, match="ort.wasm.min.js from the onnxruntime"):
+    with pytest.raises(ort_runtime.ChecksumError, match=r"ort\.wasm\.min\.js from the onnxruntime"):
         ort_runtime.install(tmp_path, tarball=fake_tarball())
 
 
