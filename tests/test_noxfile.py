@@ -100,7 +100,7 @@ def test_unclear_quick_value_stops_the_build_before_anything_is_deleted(
     monkeypatch.setenv("MNIST_TUTORIAL_QUICK", "disabled")
     generated = tmp_path / "_build"
     generated.mkdir()
-    monkeypatch.setattr(noxfile, "GENERATED", [generated])
+    monkeypatch.setattr(noxfile.build_command, "GENERATED", (generated,))
     monkeypatch.setattr(noxfile, "BUILD_LOCK", tmp_path / "lock")
     session = FakeSession(tmp_path)
     with pytest.raises(SessionError, match="MNIST_TUTORIAL_QUICK='disabled'"):
@@ -110,7 +110,8 @@ def test_unclear_quick_value_stops_the_build_before_anything_is_deleted(
 
 
 def test_build_lock_is_outside_every_folder_the_build_deletes(noxfile):
-    assert not any(noxfile.BUILD_LOCK.is_relative_to(folder) for folder in noxfile.GENERATED)
+    generated = noxfile.build_command.GENERATED
+    assert not any(noxfile.BUILD_LOCK.is_relative_to(folder) for folder in generated)
 
 
 HOLD_LOCK = """
@@ -129,7 +130,7 @@ def test_second_build_stops_at_once_naming_the_lock(noxfile, monkeypatch, tmp_pa
     lock.parent.mkdir()
     generated = tmp_path / "_build"
     generated.mkdir()
-    monkeypatch.setattr(noxfile, "GENERATED", [generated])
+    monkeypatch.setattr(noxfile.build_command, "GENERATED", (generated,))
     monkeypatch.setattr(noxfile, "BUILD_LOCK", lock)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, str(lock)],
