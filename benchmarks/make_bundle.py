@@ -1,0 +1,308 @@
+"""Build the offline bundle that lets a bare GPU machine build the tutorial with no network.
+
+Such a machine has Python and PyTorch but none of the docs toolchain, and no index to install
+it from. On a machine with registry access, this script gathers what is missing into one folder;
+``benchmarks/run_bundle.py`` then installs from it, tests, benchmarks and builds the site there.
+
+    python benchmarks/make_bundle.py                        # for the GPU image: CPython 3.12
+    python benchmarks/make_bundle.py --python-version 3.11  # for this machine (the CPU proof)
+
+The bundle (default ``.bundle/``, ignored by git):
+
+- ``wheels/``: the wheels of everything the package, its ``docs`` and ``test`` extras need, for
+  the target Python and platform, except what the image already has (``IMAGE_HAS``: PyTorch
+  and its own dependencies, and the large packages the GPU image is known to carry);
+- ``requirements.txt``: the top-level requirements, read from ``pyproject.toml``;
+- ``mnist.tar.xz``: ``MNIST/raw/`` from ``MNIST_TUTORIAL_DATA`` (default ``../shared/data``);
+- ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked (``docs/ort_runtime``);
+- ``graphviz.tar.xz``: Graphviz's ``dot`` from this machine with the libraries and the two
+  plugins it needs for SVG (``bin/dot`` is a wrapper that points it at them). It needs only
+  the C library, of the version recorded in the manifest, or newer;
+- ``cpu-reference.json`` (with ``--cpu-reference SITE``): the receipts of a full CPU build;
+- ``manifest.json``: the target, and the size and SHA-256 of every file.
+
+The bundle must stay under ``LIMIT_BYTES``; the script fails, naming the largest files, if not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMIT_BYTES = 60_000_000  # 60 MB
+# What the GPU image already has (read off such a machine; the device tool's KINDS.md lists
+# its packages): PyTorch with the packages it brings, and the large wheels the docs also need.
+# Everything else is bundled, even where the image may have it, so an old version there
+# cannot stop the install.
+IMAGE_HAS = re.compile(
+    r"^(torch|torchvision|triton|nvidia-.*|cuda-.*|sympy|mpmath|networkx"
+    r"|numpy|matplotlib|contourpy|fonttools|kiwisolver|pillow"
+    r"|onnx|onnxruntime|onnxscript|onnx-ir|ml-dtypes|protobuf)$"
+)
+# Graphviz plugins for ``dot -Tsvg``: the dot layout and the core renderers (svg among them).
+DOT_PLUGINS = ("libgvplugin_core.so.6", "libgvplugin_dot_layout.so.6")
+# The C library's own files: taken from the target machine, never bundled.
+LIBC = re.compile(r"^(ld-linux.*|linux-vdso.*|libc|libm|libdl|libpthread|librt|libresolv)\.so")
+
+
+class BundleError(RuntimeError):
+    """The bundle cannot be made as asked; the message says why and what to do."""
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    """The package's dependencies and those of its docs and test extras, as written there."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    extras = project["optional-dependencies"]
+    found = list(project["dependencies"]) + extras["docs"] + extras["test"]
+    own = normalized(project["name"])
+    # test = ["pytest", "mnist-tutorial[docs]"]: the package itself is not installed, only used
+    return list(dict.fromkeys(r for r in found if not normalized(r).startswith(own)))
+
+
+def platform_tags(glibc: str) -> list[str]:
+    """pip's --platform tags for x86_64 Linux with the C library ``glibc`` or newer."""
+    major, minor = (int(part) for part in glibc.split("."))
+    tags = [f"manylinux_{major}_{n}_x86_64" for n in range(minor, 4, -1)]
+    return [*tags, "manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
+
+
+def pip_target(python_version: str, glibc: str) -> list[str]:
+    options = ["--only-binary=:all:", "--implementation", "cp", "--python-version", python_version]
+    for tag in platform_tags(glibc):
+        options += ["--platform", tag]
+    return options
+
+
+def resolve(reqs: list[str], python_version: str, glibc: str) -> list[tuple[str, str]]:
+    """(name, version) of every wheel ``reqs`` need on the target, by pip's own resolver.
+
+    A dry run: pip reads only the packages' metadata, so PyTorch's gigabytes are not fetched.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed"]
+        command += ["--quiet", "--report", str(report), "--target", str(Path(tmp) / "t")]
+        run(command + pip_target(python_version, glibc) + reqs, "resolve the requirements")
+        items = json.loads(report.read_text())["install"]
+    return [(item["metadata"]["name"], item["metadata"]["version"]) for item in items]
+
+
+def download(pins: list[tuple[str, str]], folder: Path, python_version: str, glibc: str) -> None:
+    folder.mkdir(parents=True)
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(folder)]
+    specs = [f"{name}=={version}" for name, version in pins]
+    run(command + pip_target(python_version, glibc) + specs, "download the wheels")
+
+
+def run(command: list[str], what: str, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise BundleError(f"could not {what}: {' '.join(command[:6])} ... said\n{result.stderr}")
+    return result
+
+
+def add_tree(archive: tarfile.TarFile, source: Path, name: str) -> None:
+    archive.add(source, arcname=name, filter=lambda info: info if info.name else None)
+
+
+def write_xz(path: Path, members: dict[str, Path | bytes]) -> None:
+    """A tar.xz of ``members``: archive name -> file, folder or the bytes of a file."""
+    with tarfile.open(path, "w:xz", preset=6) as archive:
+        for name, source in members.items():
+            if isinstance(source, bytes):
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(source), 0o644
+                archive.addfile(info, io.BytesIO(source))
+            else:
+                add_tree(archive, source, name)
+
+
+def mnist_files(data: Path) -> dict[str, Path]:
+    raw = data / "MNIST" / "raw"
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+    names += ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    missing = [name for name in names if not (raw / name).is_file()]
+    if missing:
+        raise BundleError(
+            f"{raw} lacks {', '.join(missing)}: set MNIST_TUTORIAL_DATA to the folder that "
+            "holds MNIST/raw/ with the four uncompressed files."
+        )
+    return {f"MNIST/raw/{name}": raw / name for name in names}
+
+
+def onnxruntime_web_files() -> dict[str, bytes]:
+    """The live demo's runtime files, from docs/ort_runtime.py (downloaded and checked)."""
+    spec = importlib.util.spec_from_file_location("_ort_runtime", ROOT / "docs" / "ort_runtime.py")
+    ort_runtime = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ort_runtime)
+    files = ort_runtime.runtime_files()
+    return {f"{ort_runtime.SITE_FOLDER}/{name}": data for name, data in files.items()}
+
+
+def shared_libraries(binary: Path) -> dict[str, Path]:
+    """soname -> file of each library ``binary`` loads, the C library's own excepted."""
+    output = run(["ldd", str(binary)], f"list the libraries of {binary}").stdout
+    found = {}
+    for line in output.splitlines():
+        match = re.match(r"\s*(\S+) => (/\S+)", line)
+        if match and not LIBC.match(match.group(1)):
+            found[match.group(1)] = Path(match.group(2))
+    return found
+
+
+def glibc_needed(files: list[Path]) -> str:
+    """The newest GLIBC_2.x symbol version any of ``files`` asks for."""
+    versions = {int(m) for f in files for m in re.findall(rb"GLIBC_2\.(\d+)", f.read_bytes())}
+    return f"2.{max(versions)}"
+
+
+def portable_dot(folder: Path) -> str:
+    """Graphviz's dot, its libraries and SVG plugins in ``folder``; returns the glibc needed."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise BundleError("Graphviz is not installed here: apt-get install graphviz, then again.")
+    dot = Path(dot).resolve()
+    libraries = shared_libraries(dot)
+    plugin_dir = libraries["libgvc.so.6"].resolve().parent / "graphviz"
+    plugins = [plugin_dir / name for name in DOT_PLUGINS]
+    for plugin in plugins:
+        libraries |= shared_libraries(plugin)
+    (folder / "libexec").mkdir(parents=True)
+    (folder / "lib" / "graphviz").mkdir(parents=True)
+    (folder / "bin").mkdir()
+    shutil.copy2(dot, folder / "libexec" / "dot")
+    for soname, path in libraries.items():
+        shutil.copy2(path.resolve(), folder / "lib" / soname)
+    for plugin in plugins:
+        shutil.copy2(plugin.resolve(), folder / "lib" / "graphviz" / plugin.name)
+    wrapper = folder / "bin" / "dot"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        "# Graphviz's dot with the libraries and plugins beside it (benchmarks/make_bundle.py)\n"
+        'here="$(cd "$(dirname "$0")/.." && pwd)"\n'
+        'export GVBINDIR="$here/lib/graphviz"\n'
+        'export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"\n'
+        'exec "$here/libexec/dot" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    # dot -c writes the plugin list (config6) that dot reads at start, into GVBINDIR
+    run([str(wrapper), "-c"], "register the Graphviz plugins")
+    svg = run([str(wrapper), "-Tsvg"], "draw a test graph", input="digraph { a -> b }").stdout
+    if "<svg" not in svg:
+        raise BundleError(f"the bundled dot did not draw SVG: {svg[:200]}")
+    return glibc_needed([folder / "libexec" / "dot", *(folder / "lib").rglob("*.so*")])
+
+
+def cpu_reference(site: Path) -> dict:
+    """The receipts of the networks of a full CPU build of the site in ``site``."""
+    receipts = {}
+    for model in ("ConvNet", "FCNet"):
+        path = site / "_static" / "demo-models" / f"{model}.json"
+        if not path.is_file():
+            raise BundleError(f"{path} not found: --cpu-reference needs a built site's folder")
+        receipt = json.loads(path.read_text())
+        if receipt["device"] != "cpu" or receipt["config"].get("train_subset") is not None:
+            raise BundleError(f"{path} is not from a full CPU build: {receipt['config']}")
+        receipts[model] = receipt
+    facts_file = site / "build-facts.json"
+    facts = json.loads(facts_file.read_text()) if facts_file.is_file() else None
+    return {"site": str(site), "receipts": receipts, "build_facts": facts}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_bundle(
+    out: Path, python_version: str, glibc: str, data: Path, reference: Path | None = None
+) -> dict:
+    """Write the bundle into ``out`` (replaced) and return its manifest."""
+    staging = out.with_name(out.name + ".partial")  # a failed run leaves no half bundle at out
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    reqs = requirements()
+    pins = resolve(reqs, python_version, glibc)
+    bundled = [(n, v) for n, v in pins if not IMAGE_HAS.match(normalized(n))]
+    download(bundled, staging / "wheels", python_version, glibc)
+    (staging / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    write_xz(staging / "mnist.tar.xz", mnist_files(data))
+    write_xz(staging / "onnxruntime-web.tar.xz", onnxruntime_web_files())
+    with tempfile.TemporaryDirectory() as tmp:
+        dot_glibc = portable_dot(Path(tmp) / "graphviz")
+        write_xz(staging / "graphviz.tar.xz", {"graphviz": Path(tmp) / "graphviz"})
+    if reference is not None:
+        record = json.dumps(cpu_reference(reference), indent=2)
+        (staging / "cpu-reference.json").write_text(record + "\n")
+    files = sorted(p for p in staging.rglob("*") if p.is_file())
+    manifest = {
+        "target": {"python": python_version, "platform": "x86_64 Linux", "glibc": glibc},
+        "dot_needs_glibc": dot_glibc,
+        # the packages left to the image (the versions pip picked here say nothing of its own)
+        "left_to_image": sorted(normalized(n) for n, _ in pins if IMAGE_HAS.match(normalized(n))),
+        "files": {
+            str(p.relative_to(staging)): {"bytes": p.stat().st_size, "sha256": sha256(p)}
+            for p in files
+        },
+    }
+    manifest["bytes"] = sum(f["bytes"] for f in manifest["files"].values())
+    if manifest["bytes"] > LIMIT_BYTES:
+        largest = sorted(manifest["files"].items(), key=lambda kv: -kv[1]["bytes"])[:5]
+        names = ", ".join(f"{name} ({f['bytes'] / 1e6:.1f} MB)" for name, f in largest)
+        raise BundleError(
+            f"the bundle would be {manifest['bytes'] / 1e6:.1f} MB, over the limit of "
+            f"{LIMIT_BYTES / 1e6:.0f} MB; the largest files: {names}"
+        )
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / ".bundle")
+    parser.add_argument("--python-version", default="3.12", help="the target's CPython")
+    parser.add_argument("--glibc", default="2.28", help="the oldest C library the wheels may need")
+    parser.add_argument("--cpu-reference", type=Path, help="a full CPU build's site folder")
+    args = parser.parse_args(argv)
+    default_data = ROOT.parent / "shared" / "data"
+    data = Path(os.environ.get("MNIST_TUTORIAL_DATA") or default_data).expanduser()
+    try:
+        manifest = make_bundle(
+            args.out.absolute(), args.python_version, args.glibc, data, args.cpu_reference
+        )
+    except BundleError as error:
+        print(f"make_bundle: {error}", file=sys.stderr)
+        return 1
+    wheels = sum(1 for name in manifest["files"] if name.startswith("wheels/"))
+    print(
+        f"Wrote {args.out}: {manifest['bytes'] / 1e6:.1f} MB, {wheels} wheels for CPython "
+        f"{args.python_version}; dot needs glibc {manifest['dot_needs_glibc']} or newer"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
