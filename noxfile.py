@@ -194,3 +194,10 @@ def bench(session: nox.Session) -> None:
     session.run(
         "python", "benchmarks/bench_training.py", *session.posargs, env=session_env(session)
     )
+
+
+@nox.session(venv_backend="none")
+def bundle(session: nox.Session) -> None:
+    """Make the offline bundle for a GPU machine (.bundle/); see benchmarks/make_bundle.py."""
+    env = session_env(session)
+    session.run(sys.executable, "benchmarks/make_bundle.py", *session.posargs, env=env)

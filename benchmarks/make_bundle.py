@@ -13,7 +13,8 @@ The bundle (default ``.bundle/``, ignored by git):
   the target Python and platform, except what the image already has (``IMAGE_HAS``: PyTorch
   and its own dependencies, and the large packages the GPU image is known to carry);
 - ``requirements.txt``: the top-level requirements, read from ``pyproject.toml``;
-- ``mnist.tar.xz``: ``MNIST/raw/`` from ``MNIST_TUTORIAL_DATA`` (default ``../shared/data``);
+- ``mnist.tar.xz``: ``MNIST/raw/`` and its checksum lists from ``MNIST_TUTORIAL_DATA`` (default
+  ``../shared/data``);
 - ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked (``docs/ort_runtime``);
 - ``graphviz.tar.xz``: Graphviz's ``dot`` from this machine with the libraries and the two
   plugins it needs for SVG (``bin/dot`` is a wrapper that points it at them). It needs only
@@ -145,7 +146,10 @@ def mnist_files(data: Path) -> dict[str, Path]:
             f"{raw} lacks {', '.join(missing)}: set MNIST_TUTORIAL_DATA to the folder that "
             "holds MNIST/raw/ with the four uncompressed files."
         )
-    return {f"MNIST/raw/{name}": raw / name for name in names}
+    files = {f"MNIST/raw/{name}": raw / name for name in names}
+    # the published checksum lists beside raw/, which the data tests compare with the code's
+    sums = (data / "MNIST" / name for name in ("SHA256SUMS", "MD5SUMS"))
+    return files | {f"MNIST/{path.name}": path for path in sums if path.is_file()}
 
 
 def onnxruntime_web_files() -> dict[str, bytes]:

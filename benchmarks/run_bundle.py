@@ -120,7 +120,7 @@ print(json.dumps({
     "python": platform.python_version(), "platform": platform.platform(),
     "torch": torch.__version__, "cuda": torch.version.cuda,
     "device": "cuda" if cuda else "cpu",
-    "device_name": torch.cuda.get_device_name(0) if cuda else platform.processor(),
+    "device_name": torch.cuda.get_device_name(0) if cuda else platform.machine(),
     "cudnn": torch.backends.cudnn.version() if cuda else None,
     "cpu_threads": torch.get_num_threads(),
 }))

@@ -1,0 +1,279 @@
+"""The offline GPU bundle: its recipe, the runner that keeps going, and the report's verdicts.
+
+Nothing here downloads: the wheels' resolution and download are replaced by stand-ins. CI
+builds the real bundle for the GPU target (.ci/run), which checks the resolution, the
+downloads and the size limit against the registry.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bundle_report
+import make_bundle
+import run_bundle
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+
+
+def test_requirements_are_the_package_and_its_docs_and_test_extras(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "mnist-tutorial"\ndependencies = ["torch>=2", "numpy"]\n'
+        "[project.optional-dependencies]\n"
+        'docs = ["sphinx>=7", "numpy"]\ntest = ["pytest", "mnist-tutorial[docs]"]\n'
+        'site = ["playwright"]\n'
+    )
+    assert make_bundle.requirements(pyproject) == ["torch>=2", "numpy", "sphinx>=7", "pytest"]
+
+
+def test_the_real_requirements_leave_only_pytorch_and_big_wheels_to_the_image() -> None:
+    names = [
+        make_bundle.normalized(r.split(">")[0].split("=")[0]) for r in make_bundle.requirements()
+    ]
+    left = [name for name in names if make_bundle.IMAGE_HAS.match(name)]
+    assert {"torch", "torchvision"} <= set(left)
+    # the docs toolchain itself is what the image lacks: it must be bundled
+    for name in ("sphinx", "sphinx-gallery", "pydata-sphinx-theme", "torchviz", "graphviz"):
+        assert name in names
+        assert not make_bundle.IMAGE_HAS.match(name)
+
+
+def test_platform_tags_accept_wheels_for_that_c_library_or_older() -> None:
+    tags = make_bundle.platform_tags("2.28")
+    assert "manylinux_2_28_x86_64" in tags
+    assert "manylinux_2_17_x86_64" in tags
+    assert "manylinux2014_x86_64" in tags
+    assert "manylinux_2_29_x86_64" not in tags
+
+
+@pytest.fixture(scope="module")
+def portable_dot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    folder = tmp_path_factory.mktemp("dot") / "graphviz"
+    return folder, make_bundle.portable_dot(folder)
+
+
+def test_the_portable_dot_draws_svg_with_its_own_libraries(portable_dot) -> None:
+    folder, glibc = portable_dot
+    assert sorted(p.name for p in (folder / "lib" / "graphviz").glob("*.so*")) == sorted(
+        make_bundle.DOT_PLUGINS
+    )
+    assert (folder / "lib" / "libgvc.so.6").is_file()
+    assert not list((folder / "lib").glob("libc.so*"))  # the C library comes from the machine
+    assert glibc.startswith("2.")
+    # no PATH and no library path: only what the folder holds
+    env = {"LD_LIBRARY_PATH": "", "PATH": "/usr/bin:/bin"}
+    graph = "digraph { conv1 -> relu -> pool }"
+    result = subprocess.run(
+        [folder / "bin" / "dot", "-Tsvg"], input=graph, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "<svg" in result.stdout
+    assert "relu" in result.stdout
+
+
+def fake_mnist(folder: Path) -> Path:
+    raw = folder / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        (raw / name).write_bytes(name.encode())
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (raw / name).write_bytes(name.encode())
+    (folder / "MNIST" / "SHA256SUMS").write_text("the checksums\n")
+    return folder
+
+
+@pytest.fixture
+def offline_make_bundle(monkeypatch: pytest.MonkeyPatch, portable_dot):
+    """make_bundle with the registry and the npm download replaced by stand-ins."""
+    pins = [("sphinx", "9.0.4"), ("torch", "2.14.1"), ("numpy", "2.4.6")]
+    monkeypatch.setattr(make_bundle, "resolve", lambda reqs, version, glibc: pins)
+
+    def download(bundled, folder, version, glibc):
+        folder.mkdir(parents=True)
+        for name, ver in bundled:
+            (folder / f"{name}-{ver}-py3-none-any.whl").write_bytes(b"wheel" * 100)
+
+    monkeypatch.setattr(make_bundle, "download", download)
+    monkeypatch.setattr(make_bundle, "onnxruntime_web_files", lambda: {"ort/a.js": b"// ort"})
+    dot_folder, glibc = portable_dot
+    monkeypatch.setattr(
+        make_bundle, "portable_dot", lambda folder: shutil.copytree(dot_folder, folder) and glibc
+    )
+    return make_bundle.make_bundle
+
+
+def test_a_bundle_holds_what_the_image_lacks_and_unpacks_checked(
+    tmp_path: Path, offline_make_bundle
+) -> None:
+    out = tmp_path / "bundle"
+    manifest = offline_make_bundle(out, "3.12", "2.28", fake_mnist(tmp_path / "data"))
+    wheels = sorted(p.name for p in (out / "wheels").iterdir())
+    assert wheels == ["sphinx-9.0.4-py3-none-any.whl"]  # torch and numpy: the image's
+    assert manifest["left_to_image"] == ["numpy", "torch"]
+    assert set(manifest["files"]) >= {"mnist.tar.xz", "graphviz.tar.xz", "requirements.txt"}
+    assert json.loads((out / "manifest.json").read_text()) == manifest
+    work = tmp_path / "work"
+    assert "draws SVG" in run_bundle.unpack(out, work)
+    unpacked = work / "data" / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    assert unpacked.read_bytes() == b"t10k-labels-idx1-ubyte"
+    assert (work / "data" / "MNIST" / "SHA256SUMS").read_text() == "the checksums\n"
+    assert (work / "npm" / "ort" / "a.js").read_bytes() == b"// ort"
+    # a damaged file is refused by name before anything is used
+    (out / "mnist.tar.xz").write_bytes(b"damaged")
+    with pytest.raises(RuntimeError, match=r"mnist\.tar\.xz is missing or damaged"):
+        run_bundle.unpack(out, tmp_path / "work2")
+
+
+def test_a_bundle_over_the_limit_is_refused_and_not_left_behind(
+    tmp_path: Path, offline_make_bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(make_bundle, "LIMIT_BYTES", 1000)
+    out = tmp_path / "bundle"
+    with pytest.raises(make_bundle.BundleError, match=r"over the limit of 0 MB.*largest files"):
+        offline_make_bundle(out, "3.12", "2.28", fake_mnist(tmp_path / "data"))
+    assert not out.exists()
+
+
+def test_missing_mnist_files_are_named(tmp_path: Path) -> None:
+    with pytest.raises(make_bundle.BundleError, match="lacks train-images-idx3-ubyte"):
+        make_bundle.mnist_files(tmp_path)
+
+
+def test_a_c_library_too_old_for_the_bundled_dot_is_named(
+    tmp_path: Path, offline_make_bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "bundle"
+    offline_make_bundle(out, "3.12", "2.28", fake_mnist(tmp_path / "data"))
+    monkeypatch.setattr(run_bundle, "glibc_version", lambda: (2, 17))
+    with pytest.raises(RuntimeError, match=r"needs glibc 2\.\d+ or newer; this machine has 2\.17"):
+        run_bundle.unpack(out, tmp_path / "work")
+
+
+def test_a_cpu_reference_must_be_a_full_cpu_build(tmp_path: Path) -> None:
+    models = tmp_path / "_static" / "demo-models"
+    models.mkdir(parents=True)
+    receipt = {"device": "cpu", "config": {"train_subset": None}, "test_accuracy": 98.9}
+    for model in ("ConvNet", "FCNet"):
+        (models / f"{model}.json").write_text(json.dumps(receipt))
+    assert make_bundle.cpu_reference(tmp_path)["receipts"]["ConvNet"]["test_accuracy"] == 98.9
+    receipt["config"]["train_subset"] = 2048  # a quick build
+    (models / "ConvNet.json").write_text(json.dumps(receipt))
+    with pytest.raises(make_bundle.BundleError, match="not from a full CPU build"):
+        make_bundle.cpu_reference(tmp_path)
+
+
+def test_the_runner_records_a_failure_and_goes_on(tmp_path: Path) -> None:
+    runner = run_bundle.Runner(tmp_path, tmp_path / "bundle", quick=True)
+    fail = [sys.executable, "-c", "print('about to fail'); raise SystemExit(3)"]
+    assert not runner.command("first", fail, env={}, timeout=60)
+    assert runner.command("second", [sys.executable, "-c", "print('fine')"], env={}, timeout=60)
+    assert not runner.command("slow", [sys.executable, "-c", "import time; time.sleep(5)"], {}, 0.5)
+    assert not runner.call("broken", lambda: 1 / 0)
+    run = json.loads((tmp_path / "steps.json").read_text())
+    assert [(s["step"], s["ok"]) for s in run["steps"]] == [
+        ("first", False),
+        ("second", True),
+        ("slow", False),
+        ("broken", False),
+    ]
+    assert "exit 3" in run["steps"][0]["detail"]
+    assert "stopped after" in run["steps"][2]["detail"]
+    assert "about to fail" in (tmp_path / "first.log").read_text()
+    assert "ZeroDivisionError" in (tmp_path / "broken.log").read_text()
+    assert "FAILED first" in (tmp_path / "report.txt").read_text().replace("  ", " ")
+
+
+def test_each_tuning_option_is_one_bench_run_against_the_plain_one(tmp_path: Path) -> None:
+    plain = run_bundle.bench_arguments("plain", "cuda", False, tmp_path / "p.json")
+    bf16 = run_bundle.bench_arguments("bf16", "cuda", False, tmp_path / "b.json")
+    assert plain[plain.index("--reference-epochs") + 1] == "1"
+    assert bf16[bf16.index("--reference-epochs") + 1] == "0"
+    assert plain[plain.index("--data-repeats") + 1] == "5"
+    assert "--bf16" in bf16
+    assert "--bf16" not in plain
+    assert plain[:2] == ["--devices", "cuda"]
+    quick = run_bundle.bench_arguments("cuda-graphs", "cpu", True, tmp_path / "q.json")
+    assert "--subset" in quick
+    assert quick[-2:] == ["--compile", "reduce-overhead"]
+
+
+def write_bench(out: Path, variant: str, seconds: float, loss: float, accuracy: float, **summary):
+    runs = [{"epochs": 10, "seconds": seconds, "last_loss": loss, "test_accuracy": accuracy}]
+    result = {"full_training": {"warmup": [], "runs": runs}, "summary": summary}
+    (out / f"bench-{variant}.json").write_text(json.dumps({"results": {"cuda": result}}))
+
+
+def fake_gpu_run(out: Path, bundle: Path, site: Path, quick: bool = False) -> None:
+    for folder in (out, bundle, site / "_static" / "demo-models"):
+        folder.mkdir(parents=True, exist_ok=True)
+    (out / "steps.json").write_text(json.dumps({"quick": quick, "steps": []}))
+    (out / "environment.json").write_text(json.dumps({"device": "cuda", "device_name": "H200"}))
+    write_bench(out, "plain", 1.2, 0.0205, 98.9, train_reference_over_fast=41.0)
+    write_bench(out, "bf16", 0.9, 0.0210, 98.85)
+    write_bench(out, "channels-last", 1.25, 0.0205, 98.9)
+    write_bench(out, "no-cudnn-benchmark", 1.5, 0.0205, 98.9)
+    write_bench(out, "compile", 0.6, 0.0300, 98.2)
+    receipt = {"device": "cpu", "test_accuracy": 98.95, "final_training_loss": 0.0201}
+    (bundle / "cpu-reference.json").write_text(json.dumps({"receipts": {"ConvNet": receipt}}))
+    seconds = {"plot_01_load_data": 5.0, "plot_03_train": 40.0}
+    (site / "build-facts.json").write_text(json.dumps({"section_seconds": seconds}))
+    gpu_receipt = {"device": "cuda", "test_accuracy": 99.5}  # far from the CPU's 98.95
+    (site / "_static" / "demo-models" / "ConvNet.json").write_text(json.dumps(gpu_receipt))
+
+
+def verdicts(result: dict) -> dict[str, object]:
+    return {item["figure"]: (item["value"], item["met"]) for item in result["figures"]}
+
+
+def test_the_report_sets_each_figure_against_its_target(tmp_path: Path) -> None:
+    out, bundle, site = tmp_path / "out", tmp_path / "bundle", tmp_path / "site"
+    fake_gpu_run(out, bundle, site)
+    found = verdicts(bundle_report.write_report(out, bundle, site))
+    assert found["10-epoch ConvNet training after warm-up (s)"] == (1.2, True)
+    assert found["training speed-up over the reference DataLoader pipeline (x)"] == (41.0, True)
+    assert found["final training loss vs the CPU build"] == (0.0205, True)
+    assert found["test accuracy vs the CPU build (%)"] == (98.9, True)
+    assert found["examples' build time (s)"] == (45.0, True)
+    # 99.5 against 98.95 is more than three standard errors (0.31 points) away
+    assert found["docs build: ConvNet test accuracy (%)"] == (99.5, False)
+    assert found["option bf16 autocast: speed-up (x)"] == (round(1.2 / 0.9, 3), True)
+    assert found["option channels_last: speed-up (x)"] == (round(1.2 / 1.25, 3), False)
+    # the plain run has cudnn.benchmark on: its speed-up is the run without it over the plain
+    assert found["option cudnn.benchmark: speed-up (x)"] == (round(1.5 / 1.2, 3), True)
+    # faster, but it changed the accuracy by more than noise: it does not pay off
+    assert found["option torch.compile: speed-up (x)"] == (round(1.2 / 0.6, 3), False)
+    cuda_graphs = "option CUDA graphs (torch.compile, reduce-overhead): speed-up (x)"
+    assert found[cuda_graphs] == (None, None)  # not run: not guessed
+    assert found["unit tests"] == (None, None)
+    text = (out / "report.txt").read_text()
+    assert "MISSED docs build: ConvNet test accuracy (%): 99.5" in text
+    assert json.loads((out / "report.json").read_text())["figures"]
+
+
+def test_the_targets_do_not_apply_to_a_quick_or_cpu_run(tmp_path: Path) -> None:
+    out, bundle, site = tmp_path / "out", tmp_path / "bundle", tmp_path / "site"
+    fake_gpu_run(out, bundle, site, quick=True)
+    found = verdicts(bundle_report.report(out, bundle, site))
+    assert found["10-epoch ConvNet training after warm-up (s)"] == (1.2, None)
+    assert found["examples' build time (s)"] == (45.0, None)
+    assert found["option bf16 autocast: speed-up (x)"] == (round(1.2 / 0.9, 3), None)
+
+
+def test_the_unit_test_counts_come_from_junit_xml(tmp_path: Path) -> None:
+    (tmp_path / "unit-tests.xml").write_text(
+        '<testsuites><testsuite tests="10" failures="1" errors="1" skipped="2"/></testsuites>'
+    )
+    item = bundle_report.unit_tests(tmp_path)
+    assert (item["value"], item["met"]) == ("6 passed, 2 failed, 2 skipped", False)
