@@ -82,6 +82,7 @@ def build_facts() -> dict[str, str]:
         if quick_mode()
         else "off: full training runs",
         "Device": device,
+        "GPU settings": gpu_settings(),
         "PyTorch": torch.__version__,
         "torchvision": torchvision.__version__,
         "CUDA (PyTorch built with)": torch.version.cuda or "none (CPU-only build)",
@@ -89,6 +90,24 @@ def build_facts() -> dict[str, str]:
         "Python": f"{platform.python_version()} ({platform.platform()})",
         "Sphinx / sphinx-gallery": f"{sphinx.__version__} / {sphinx_gallery.__version__}",
     }
+
+
+def gpu_settings() -> str:
+    """How the examples run on a GPU: what select_device() sets, and PyTorch's TF32 switches."""
+    import torch
+
+    from mnist_tutorial.environment import deterministic_requested
+
+    if not torch.cuda.is_available():
+        return "none (no GPU in this build)"
+    deterministic = deterministic_requested()  # what configure_cuda() decides from
+    tf32 = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+    return (
+        f"cuDNN autotuning (cudnn.benchmark) {'off' if deterministic else 'on'}, "
+        f"deterministic algorithms {'on' if deterministic else 'off'}, "
+        f"TF32 for matrix products {'on' if tf32[0] else 'off'} and for convolutions "
+        f"{'on' if tf32[1] else 'off'}; float32 weights, the default memory layout"
+    )
 
 
 def format_minutes(seconds: float) -> str:

@@ -211,3 +211,17 @@ def test_thumbnail_alt_is_the_alt_of_its_figure(tmp_path: Path) -> None:
     expected = "Section 2. B: Loss per epoch & more."
     assert thumbnail_alt(tmp_path, "auto_examples", "plot_02_b", "2. B") == expected
     assert thumbnail_alt(tmp_path, "auto_examples", "plot_03_c", "2. B") == expected
+
+
+def test_the_build_page_names_the_gpu_settings_the_examples_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert build_facts.gpu_settings() == "none (no GPU in this build)"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.delenv("MNIST_TUTORIAL_DETERMINISTIC", raising=False)
+    assert "cudnn.benchmark) on, deterministic algorithms off" in build_facts.gpu_settings()
+    monkeypatch.setenv("MNIST_TUTORIAL_DETERMINISTIC", "1")  # configure_cuda() turns it off
+    assert "cudnn.benchmark) off, deterministic algorithms on" in build_facts.gpu_settings()
