@@ -40,7 +40,7 @@ from mnist_tutorial.training import Trainer
 default = TrainConfig()
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--devices", nargs="+", help="default: cpu, and cuda when available")
-parser.add_argument("--data-repeats", type=int, default=5, help="repeats of (a)")
+parser.add_argument("--data-repeats", type=int, default=5, help="repeats of (a); 0 skips it")
 parser.add_argument("--step-repeats", type=int, default=3, help="repeats of (b)")
 parser.add_argument("--train-repeats", type=int, help="repeats of (c); default 1 on CUDA, 0 else")
 parser.add_argument("--reference-epochs", type=int, default=1, help="(c) with the DataLoader")
@@ -122,11 +122,14 @@ results = {}
 for name in devices:
     device = torch.device(name)
     print(f"Benchmarking on {device} ...", flush=True)
-    # (a) one epoch of data with each loader, moved to the device, interleaved
+    # (a) one epoch of data with each loader, moved to the device, interleaved (skipped with
+    # --data-repeats 0: runs that compare tuning options leave it to one plain run)
     loaders = {kind: train_loader(config, kind, device, config.train_subset) for kind in KINDS}
-    rates = compare_throughput(loaders, args.data_repeats, batches=None, warmup=1, device=device)
     images, batches = len(loaders["fast"].images), len(loaders["fast"])
-    data_s = {kind: images / rates[kind].median for kind in KINDS}  # one epoch of data
+    rates = {}
+    if args.data_repeats > 0:
+        rates = compare_throughput(loaders, args.data_repeats, None, warmup=1, device=device)
+    data_s = {kind: images / rates[kind].median for kind in rates}  # one epoch of data
 
     # (b) epochs of exactly `steps` batches from each loader, or of one batch on the device
     subset = args.steps * config.batch_size
@@ -158,11 +161,14 @@ for name in devices:
             reference = fresh_run(trainer, start, args.reference_epochs, "reference")
 
     summary = {
-        "data_speedup_fast_over_reference": rates["fast"].median / rates["reference"].median,
         "step_time_reference_over_fast": step["reference"] / step["fast"],
         "step_time_fast_over_resident": step["fast"] / step["resident"],
     }
-    for kind in KINDS:  # an epoch's data time over the whole epoch: data plus the steps' compute
+    if rates:
+        summary["data_speedup_fast_over_reference"] = (
+            rates["fast"].median / rates["reference"].median
+        )
+    for kind in rates:  # an epoch's data time over the whole epoch: data plus the steps' compute
         summary[f"data_share_{kind}"] = data_s[kind] / (data_s[kind] + batches * step["resident"])
     if full:
         summary["full_training_s"] = statistics.median(run["seconds"] for run in full[1:])
@@ -175,7 +181,7 @@ for name in devices:
         "images_per_epoch": images,
         "batches_per_epoch": batches,
         "data_images_per_s": {
-            k: {"median": rates[k].median, "samples": rates[k].samples} for k in KINDS
+            k: {"median": rates[k].median, "samples": rates[k].samples} for k in rates
         },
         "step_s": {k: {"median": step[k], "samples": step_s[k]} for k in step},
         "full_training": {"warmup": full[:1], "runs": full[1:], "reference": reference},
@@ -187,7 +193,7 @@ for name in devices:
     print(f"{images:,} images in batches of {config.batch_size}; medians of the repeats")
     print(f"  {'feed':<10} {'images/s':>10} {'epoch of data':>14} {'ms/step':>9}")
     for kind in step:
-        rate = f"{rates[kind].median:10,.0f} {data_s[kind]:12.3f} s" if kind in KINDS else ""
+        rate = f"{rates[kind].median:10,.0f} {data_s[kind]:12.3f} s" if kind in rates else ""
         print(f"  {kind:<10} {rate:<25} {1000 * step[kind]:9.1f}")
     for run in full[1:]:
         print(

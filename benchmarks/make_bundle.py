@@ -184,6 +184,12 @@ def portable_dot(folder: Path) -> str:
     if dot is None:
         raise BundleError("Graphviz is not installed here: apt-get install graphviz, then again.")
     dot = Path(dot).resolve()
+    with open(dot, "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            raise BundleError(
+                f"{dot} is a script, not Graphviz's program (the bundle's own wrapper?): make "
+                "the bundle where Graphviz is installed"
+            )
     libraries = shared_libraries(dot)
     plugin_dir = libraries["libgvc.so.6"].resolve().parent / "graphviz"
     plugins = [plugin_dir / name for name in DOT_PLUGINS]

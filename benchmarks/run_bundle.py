@@ -70,8 +70,8 @@ QUICK_SIZES += ["--train-repeats", "1"]
 def bench_arguments(variant: str, device: str, quick: bool, json_path: Path) -> list[str]:
     sizes = QUICK_SIZES if quick else FULL_SIZES
     plain = variant == "plain"
-    # the data measurement does not depend on the tuning: repeated in the plain run only
-    repeats = ["--data-repeats", "5" if plain and not quick else "1"]
+    # the data measurement does not depend on the tuning: made in the plain run only
+    repeats = ["--data-repeats", ("1" if quick else "5") if plain else "0"]
     reference = ["--reference-epochs", "1" if plain else "0"]
     options = ["--devices", device, *sizes, *repeats, *reference, "--json", str(json_path)]
     return options + BENCH_VARIANTS[variant]

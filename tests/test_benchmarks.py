@@ -61,7 +61,9 @@ def test_benchmark_runs_with_gpu_options_on_cpu(mnist_root, tmp_path):
 def test_full_training_runs_from_a_fresh_start_each_time(mnist_root, tmp_path):
     # (c) asked for on the CPU: a warm-up epoch, two 2-epoch runs, one DataLoader epoch
     options = ["--train-repeats", "2", "--epochs", "2", "--reference-epochs", "1"]
-    run, output = run_bench(tmp_path, *options)
+    run, output = run_bench(tmp_path, *options, "--data-repeats", "0")
+    assert output["results"]["cpu"]["data_images_per_s"] == {}  # (a) skipped
+    assert "data_speedup_fast_over_reference" not in output["results"]["cpu"]["summary"]
     full = output["results"]["cpu"]["full_training"]
     assert [r["epochs"] for r in full["warmup"] + full["runs"]] == [1, 2, 2]
     first, second = full["runs"]

@@ -22,8 +22,6 @@ import bundle_report
 import make_bundle
 import run_bundle
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
-
 
 def test_requirements_are_the_package_and_its_docs_and_test_extras(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
@@ -58,8 +56,11 @@ def test_platform_tags_accept_wheels_for_that_c_library_or_older() -> None:
 
 @pytest.fixture(scope="module")
 def portable_dot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    if shutil.which("dot") is None:
+    dot = shutil.which("dot")
+    if dot is None:
         pytest.skip("Graphviz is not installed")
+    if Path(dot).resolve().read_bytes()[:4] != b"\x7fELF":  # run_bundle.py puts its wrapper first
+        pytest.skip(f"{dot} is the offline bundle's wrapper: a portable dot needs Graphviz")
     folder = tmp_path_factory.mktemp("dot") / "graphviz"
     return folder, make_bundle.portable_dot(folder)
 
@@ -146,6 +147,15 @@ def test_a_bundle_over_the_limit_is_refused_and_not_left_behind(
     assert not out.exists()
 
 
+def test_a_dot_that_is_a_script_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrapper = tmp_path / "dot"
+    wrapper.write_text("#!/bin/sh\nexec true\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(make_bundle.BundleError, match="is a script, not Graphviz's program"):
+        make_bundle.portable_dot(tmp_path / "out")
+
+
 def test_missing_mnist_files_are_named(tmp_path: Path) -> None:
     with pytest.raises(make_bundle.BundleError, match="lacks train-images-idx3-ubyte"):
         make_bundle.mnist_files(tmp_path)
@@ -201,6 +211,7 @@ def test_each_tuning_option_is_one_bench_run_against_the_plain_one(tmp_path: Pat
     assert plain[plain.index("--reference-epochs") + 1] == "1"
     assert bf16[bf16.index("--reference-epochs") + 1] == "0"
     assert plain[plain.index("--data-repeats") + 1] == "5"
+    assert bf16[bf16.index("--data-repeats") + 1] == "0"  # measured once, in the plain run
     assert "--bf16" in bf16
     assert "--bf16" not in plain
     assert plain[:2] == ["--devices", "cuda"]
