@@ -18,7 +18,10 @@ The bundle (default ``.bundle/``, ignored by git):
 - ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked (``docs/ort_runtime``);
 - ``graphviz.tar.xz``: Graphviz's ``dot`` from this machine with the libraries and the two
   plugins it needs for SVG (``bin/dot`` is a wrapper that points it at them). It needs only
-  the C library, of the version recorded in the manifest, or newer;
+  the C library, of the version recorded in the manifest, or newer. Made on Debian 12, it
+  drew the tutorial's graph in a minimal Debian 13 root (another C library, no Graphviz);
+  without Graphviz's text-layout plugin it sizes text by built-in font metrics
+  (``mnist_tutorial/graph.py`` picks a font name they cover);
 - ``cpu-reference.json`` (with ``--cpu-reference SITE``): the receipts of a full CPU build;
 - ``manifest.json``: the target, and the size and SHA-256 of every file.
 
