@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -43,8 +42,6 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_BYTES = 60_000_000  # 60 MB
@@ -73,6 +70,8 @@ def normalized(name: str) -> str:
 
 def requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     """The package's dependencies and those of its docs and test extras, as written there."""
+    import tomllib  # Python 3.11+; imported here so run_bundle.py can import sha256 on 3.10
+
     project = tomllib.loads(pyproject.read_text())["project"]
     extras = project["optional-dependencies"]
     found = list(project["dependencies"]) + extras["docs"] + extras["test"]
@@ -157,9 +156,9 @@ def mnist_files(data: Path) -> dict[str, Path]:
 
 def onnxruntime_web_files() -> dict[str, bytes]:
     """The live demo's runtime files, from docs/ort_runtime.py (downloaded and checked)."""
-    spec = importlib.util.spec_from_file_location("_ort_runtime", ROOT / "docs" / "ort_runtime.py")
-    ort_runtime = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ort_runtime)
+    sys.path.insert(0, str(ROOT / "docs"))
+    import ort_runtime  # standard library only
+
     files = ort_runtime.runtime_files()
     return {f"{ort_runtime.SITE_FOLDER}/{name}": data for name, data in files.items()}
 

@@ -26,8 +26,6 @@ step failed.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -38,19 +36,12 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "docs")]
 
-import bundle_report  # beside this file; standard library only
-
-
-def load_by_path(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_command = load_by_path("_docs_build_command", ROOT / "docs" / "build_command.py")
+# standard library only, all three: they run before anything is installed
+import build_command  # docs/: the clean build's folders and sphinx-build arguments
+import bundle_report
+from make_bundle import sha256
 
 # bench_training.py's options per run: the plain run measures the reference pipeline too; each
 # tuning option is then measured alone against it.
@@ -75,14 +66,6 @@ def bench_arguments(variant: str, device: str, quick: bool, json_path: Path) -> 
     reference = ["--reference-epochs", "1" if plain else "0"]
     options = ["--devices", device, *sizes, *repeats, *reference, "--json", str(json_path)]
     return options + BENCH_VARIANTS[variant]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def glibc_version() -> tuple[int, ...]:
