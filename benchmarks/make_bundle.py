@@ -122,10 +122,6 @@ def run(command: list[str], what: str, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def add_tree(archive: tarfile.TarFile, source: Path, name: str) -> None:
-    archive.add(source, arcname=name, filter=lambda info: info if info.name else None)
-
-
 def write_xz(path: Path, members: dict[str, Path | bytes]) -> None:
     """A tar.xz of ``members``: archive name -> file, folder or the bytes of a file."""
     with tarfile.open(path, "w:xz", preset=6) as archive:
@@ -135,7 +131,7 @@ def write_xz(path: Path, members: dict[str, Path | bytes]) -> None:
                 info.size, info.mode = len(source), 0o644
                 archive.addfile(info, io.BytesIO(source))
             else:
-                add_tree(archive, source, name)
+                archive.add(source, arcname=name)  # a folder: with everything in it
 
 
 def mnist_files(data: Path) -> dict[str, Path]:
