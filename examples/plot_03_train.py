@@ -196,14 +196,15 @@ results = sweep_learning_rates("ConvNet", sweep, [0.001, 0.01, 0.1, 0.5], device
 print(f"The sweep took {time.perf_counter() - start:.0f} s (cached runs are only loaded).")
 
 # %%
-# How each run ended. A run whose last loss is still near the chance loss did not learn at all
-# (its ReLUs died or it bounced around); the others are ranked by their last loss, which after a
-# short run says how fast a rate gets going, not where it ends:
+# How each run ended. A run whose last loss is still near the chance loss has not learned in
+# these steps: a tiny rate may just be slow, a large one may be stuck (its ReLUs died, or it
+# bounces around). For the others, the last loss after a short run says how fast a rate gets
+# going, not where it ends:
 for lr, result in results.items():
     if result.diverged:
         verdict = "diverged: the loss overflowed"
     elif result.losses[-1] > 0.9 * chance:
-        verdict = f"did not learn: last loss {result.losses[-1]:.3f}, near chance"
+        verdict = f"no learning (yet): last loss {result.losses[-1]:.3f}, near chance"
     else:
         verdict = f"learned: last loss {result.losses[-1]:.3f}"
     print(f"lr {lr:<6g} {verdict}")
