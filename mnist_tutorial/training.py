@@ -85,6 +85,7 @@ class Trainer:
             raise ValueError(f"the training loader yielded no batches in epoch {epoch}")
         losses = torch.stack(batch_losses)
         _check_epoch(epoch, losses, torch.stack(finite_inputs), self.net, history)
+        _check_outputs(epoch, self.net, images, history)
         return losses.mean().item()
 
 
@@ -135,5 +136,30 @@ def _check_epoch(
         raise DivergenceError(
             f"the weights ({', '.join(broken)}) became NaN or infinite in the last step of "
             f"epoch {epoch}: training diverged. Try a smaller learning rate.",
+            losses=list(history),
+        )
+
+
+def _check_outputs(epoch: int, net: nn.Module, images: torch.Tensor, history: list) -> None:
+    """Raise if the network, as the epoch left it, gives NaN or inf outputs on the last batch.
+
+    The weights can stay finite (about 1e35 after one step with lr 1e38) and still overflow
+    every output, and no loss of the epoch was computed after its last step. The check runs in
+    eval mode without gradients, so it changes nothing: no batch-norm statistics, no dropout
+    draws from the random generator.
+    """
+    modes = {module: module.training for module in net.modules()}
+    net.eval()
+    try:
+        with torch.no_grad():
+            outputs = net(images)
+    finally:
+        for module, training in modes.items():  # parents first: each keeps its own mode
+            module.train(training)
+    tensors = outputs if isinstance(outputs, tuple | list) else [outputs]
+    if not all(bool(torch.isfinite(t).all()) for t in tensors if isinstance(t, torch.Tensor)):
+        raise DivergenceError(
+            f"the network's outputs on the last batch of epoch {epoch} are NaN or infinite, "
+            "though its weights are finite: training diverged. Try a smaller learning rate.",
             losses=list(history),
         )
