@@ -134,14 +134,21 @@ class TrainConfig:
     train_subset: int | None = None
 
     def __post_init__(self) -> None:
-        check_int("epochs", self.epochs)
-        check_int("batch_size", self.batch_size)
-        check_float("lr", self.lr, low=0.0, high=math.inf)
-        # momentum 0 is plain SGD; 1 or more never forgets a gradient and cannot converge.
-        check_float("momentum", self.momentum, low=0.0, high=1.0, low_open=False)
-        check_int("seed", self.seed, minimum=0, maximum=MAX_SEED)
+        checked = {
+            "epochs": check_int("epochs", self.epochs),
+            "batch_size": check_int("batch_size", self.batch_size),
+            "lr": check_float("lr", self.lr, low=0.0, high=math.inf),
+            # momentum 0 is plain SGD; 1 or more never forgets a gradient and cannot converge.
+            "momentum": check_float("momentum", self.momentum, low=0.0, high=1.0, low_open=False),
+            "seed": check_int("seed", self.seed, minimum=0, maximum=MAX_SEED),
+        }
         if self.train_subset is not None:
-            check_int("train_subset (None for all images)", self.train_subset)
+            subset = check_int("train_subset (None for all images)", self.train_subset)
+            checked["train_subset"] = subset
+        # Stored as plain int and float: np.int64 from an np.arange sweep passes the checks,
+        # but the cache's JSON (and anything else that serializes a config) cannot write it.
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
 
 # Quick mode: enough to check that every page renders, nowhere near the real results.

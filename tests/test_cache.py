@@ -10,6 +10,7 @@ import os
 import shutil
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -424,3 +425,11 @@ def test_real_training_is_cached_end_to_end(mnist_root, model_cache, monkeypatch
     assert loaded.from_cache is True
     assert_same_weights(loaded.net, trained.net)
     assert loaded.losses == trained.losses
+
+
+def test_a_config_of_numpy_numbers_has_the_key_of_its_plain_twin():
+    # "int64 is not JSON serializable" used to stop the cache for an np.arange sweep
+    numpy_config = TrainConfig(epochs=np.int64(2), lr=np.float64(0.05), seed=np.int64(3))
+    plain_config = TrainConfig(epochs=2, lr=0.05, seed=3)
+    cpu = torch.device("cpu")
+    assert cache_key("FCNet", numpy_config, cpu) == cache_key("FCNet", plain_config, cpu)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -178,3 +180,32 @@ def test_tutorial_config_in_quick_mode_warns_and_shrinks(monkeypatch, capsys):
     assert config.train_subset == QUICK_TRAIN_SUBSET < 60_000
     # only the amount of training changes, not the recipe
     assert dataclasses.replace(config, epochs=10, train_subset=None) == TrainConfig()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "plain"),
+    [
+        ("epochs", np.int64(1), int),
+        ("batch_size", np.int32(64), int),
+        ("seed", np.uint32(7), int),
+        ("train_subset", np.int64(2048), int),
+        ("lr", np.float64(0.05), float),
+        ("lr", np.float32(0.5), float),
+        ("lr", 1, float),
+        ("momentum", Fraction(9, 10), float),
+        ("momentum", np.float16(0.5), float),
+    ],
+)
+def test_numbers_are_stored_as_plain_python_numbers(field, value, plain):
+    # np.arange sweeps give numpy scalars: accepted, then the cache's JSON failed on int64
+    config = TrainConfig(**{field: value})
+    assert type(getattr(config, field)) is plain
+    assert getattr(config, field) == plain(value)
+    assert json.loads(json.dumps(dataclasses.asdict(config)))[field] == plain(value)
+
+
+def test_a_sweep_from_np_arange_gives_configs_the_cache_can_write():
+    for epochs in np.arange(1, 4):
+        config = dataclasses.replace(TrainConfig(), epochs=epochs, lr=np.float64(0.1))
+        json.dumps(dataclasses.asdict(config))
+        assert dataclasses.replace(config) == config
