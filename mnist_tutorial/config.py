@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 QUICK_ENV = "MNIST_TUTORIAL_QUICK"
+OFFLINE_ENV = "MNIST_TUTORIAL_OFFLINE"
 
 # The spellings of an on/off switch; anything else is a mistake worth stopping for, because
 # "off" or "disabled" silently meaning "on" (any non-empty value) is the worse surprise.
@@ -159,6 +160,11 @@ QUICK_TRAIN_SUBSET = 6000
 def quick_mode() -> bool:
     """True when ``MNIST_TUTORIAL_QUICK`` asks for a fast, reduced run (see :func:`env_flag`)."""
     return env_flag(QUICK_ENV)
+
+
+def offline_mode() -> bool:
+    """True when ``MNIST_TUTORIAL_OFFLINE`` asks the docs build not to use the network."""
+    return env_flag(OFFLINE_ENV)
 
 
 def tutorial_config() -> TrainConfig:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from mnist_tutorial.config import (
+    OFFLINE_ENV,
     QUICK_ENV,
     QUICK_EPOCHS,
     QUICK_TRAIN_SUBSET,
@@ -18,6 +19,7 @@ from mnist_tutorial.config import (
     TrainConfig,
     env_flag,
     env_path,
+    offline_mode,
     quick_mode,
     tutorial_config,
 )
@@ -209,3 +211,20 @@ def test_a_sweep_from_np_arange_gives_configs_the_cache_can_write():
         config = dataclasses.replace(TrainConfig(), epochs=epochs, lr=np.float64(0.1))
         json.dumps(dataclasses.asdict(config))
         assert dataclasses.replace(config) == config
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("on", True), ("false", False), ("0", False), ("", False)]
+)
+def test_offline_mode_reads_the_environment_with_the_one_switch_reader(
+    monkeypatch, value, expected
+):
+    monkeypatch.setenv(OFFLINE_ENV, value)
+    assert offline_mode() is expected
+
+
+@pytest.mark.parametrize("value", ["\uff4f\uff4e", "offline", "2"])  # fullwidth "on"
+def test_offline_mode_refuses_an_unclear_value(monkeypatch, value):
+    monkeypatch.setenv(OFFLINE_ENV, value)
+    with pytest.raises(ValueError, match=OFFLINE_ENV):
+        offline_mode()
