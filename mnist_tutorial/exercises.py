@@ -314,9 +314,6 @@ def _batch_counting_floor() -> float:
 
 
 def _judge_most_confused(answer: Any, net: nn.Module) -> str | None:
-    labels, predicted, _ = _test_predictions(net)
-    mistakes = confusion_matrix(labels, predicted).fill_diagonal_(0)
-    both_ways = (mistakes + mistakes.T).triu()  # (10, 10): [a, b] = a read as b + b read as a
     hint = (
         "Zero the diagonal of the confusion matrix, add its transpose so that both directions "
         "count, then find the largest cell."
@@ -330,6 +327,10 @@ def _judge_most_confused(answer: Any, net: nn.Module) -> str | None:
     if not (low.is_integer() and high.is_integer() and 0 <= low < high < 10):
         return "Name two different digits from 0 to 9. " + hint
     low, high = int(low), int(high)
+    # the test set's predictions only once the answer's form is right: they take a while
+    labels, predicted, _ = _test_predictions(net)
+    mistakes = confusion_matrix(labels, predicted).fill_diagonal_(0)
+    both_ways = (mistakes + mistakes.T).triu()  # (10, 10): [a, b] = a read as b + b read as a
     # Ties are possible: any pair with the highest count is right.
     return None if _number(count) == both_ways.max() == both_ways[low, high] else hint
 
