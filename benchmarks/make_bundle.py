@@ -279,11 +279,13 @@ def make_bundle(
     staging.chmod(0o755)  # mkdtemp's folder is private; the bundle is not
     try:
         manifest = _fill(staging, python_version, glibc, data, reference)
+        (staging / MARKER).write_text(
+            "made by benchmarks/make_bundle.py; replaced by its next run\n"
+        )
+        check_out_folder(out)  # again: out may have been filled meanwhile
     except BaseException:
         shutil.rmtree(staging)
         raise
-    (staging / MARKER).write_text("made by benchmarks/make_bundle.py; replaced by its next run\n")
-    check_out_folder(out)  # again: out may have been filled meanwhile
     if out.is_dir():
         shutil.rmtree(out)
     staging.rename(out)
