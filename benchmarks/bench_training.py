@@ -35,7 +35,7 @@ from mnist_tutorial.environment import seed_everything
 from mnist_tutorial.evaluation import evaluate
 from mnist_tutorial.models import ConvNet
 from mnist_tutorial.throughput import compare_throughput, synchronize
-from mnist_tutorial.training import Trainer
+from mnist_tutorial.training import CheckedTrainer
 
 default = TrainConfig()
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -87,14 +87,14 @@ def train_loader(config: TrainConfig, kind: str, device: torch.device, subset: i
     return mnist_loaders(config.batch_size, device, fast, subset=subset, seed=config.seed)[0]
 
 
-def new_trainer(config: TrainConfig, loader, device: torch.device, tuning: dict) -> Trainer:
+def new_trainer(config: TrainConfig, loader, device: torch.device, tuning: dict) -> CheckedTrainer:
     """A fresh ConvNet with the tutorial's recipe (SGD + momentum, cross-entropy) on ``loader``."""
     seed_everything(config.seed)
     net = Tuned(ConvNet().to(device), **tuning)
     if args.compile != "off":
         net = torch.compile(net, mode=None if args.compile == "default" else args.compile)
     optim = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum)
-    return Trainer(net, optim, nn.CrossEntropyLoss(), loader, log=None)
+    return CheckedTrainer(net, optim, nn.CrossEntropyLoss(), loader, log=None)
 
 
 def timed(device: torch.device, work, *args) -> tuple[float, object]:
@@ -106,7 +106,7 @@ def timed(device: torch.device, work, *args) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def fresh_run(trainer: Trainer, start: dict, epochs: int, kind: str) -> dict:
+def fresh_run(trainer: CheckedTrainer, start: dict, epochs: int, kind: str) -> dict:
     """``epochs`` of training as a fresh net would see them: same weights, same batch order."""
     device = next(trainer.net.parameters()).device
     trainer.train_loader = train_loader(config, kind, device, config.train_subset)

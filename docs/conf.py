@@ -45,6 +45,8 @@ extensions = [
     "launch_links",  # under each section's title: Colab, downloads, source, build facts
     "api_examples",  # the API reference lists the sections that use each function and class
     "figure_text",  # the gallery thumbnails' alt texts (its scraper is set below)
+    "trained_networks",  # after the examples: the assignment's targets, the published weights
+    "notebook_setup",  # the install instructions atop every downloadable script
 ]
 # api_module.rst (autosummary's page for one module) and search-button-field.html (the
 # theme's search button, with a label that matches its visible text)

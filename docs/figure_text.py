@@ -6,7 +6,9 @@ whose smallest text would show under MIN_TEXT_PX fails the build, naming the exa
 
 Each figure's alt text is the description it was given when drawn
 (:func:`mnist_tutorial.figure_style.describe`), in place of sphinx-gallery's (its titles, or
-else its file name). A figure without one fails the build, so that none can be forgotten.
+else its file name). A plain line chart that a section draws with matplotlib itself, as a
+reader would, is described from its own data (title, axes, where each line starts and ends).
+Any other figure without a description fails the build, so that none can be forgotten.
 """
 
 from __future__ import annotations
@@ -62,6 +64,27 @@ def with_alt_texts(rst: str, texts: list[str]) -> str:
     return ALT_OPTION.sub(lambda m: f"{m['indent']}:alt: {alt_text(next(replacements))}", rst)
 
 
+def _line_text(line: Any, xlabel: str) -> str:
+    x, y = line.get_xdata(), line.get_ydata()
+    label = line.get_label() if not line.get_label().startswith("_") else "a line"
+    if min(y) == max(y):
+        return f"{label}: a horizontal line at {y[0]:.3g}"
+    return f"{label}: from {y[0]:.3g} at {xlabel} {x[0]:g} to {y[-1]:.3g} at {xlabel} {x[-1]:g}"
+
+
+def line_chart_description(fig: Figure) -> str | None:
+    """What a figure of line charts shows, read off its data; None for any other figure."""
+    parts = []
+    for ax in fig.axes:
+        if not ax.get_lines() or ax.images or ax.patches or ax.collections:
+            return None
+        xlabel, ylabel = ax.get_xlabel() or "x", ax.get_ylabel() or "y"
+        lines = "; ".join(_line_text(line, xlabel) for line in ax.get_lines())
+        title = ax.get_title() or "A line chart"
+        parts.append(f"{title}: {ylabel} against {xlabel}. {lines}.")
+    return " ".join(parts) or None
+
+
 def _check_figures(example: str) -> list[str]:
     """The description of every open figure; an error for one unreadable or undescribed."""
     texts = []
@@ -73,7 +96,7 @@ def _check_figures(example: str) -> list[str]:
                 f"{example}: a figure has text of {smallest:.1f} px on screen, below "
                 f"{MIN_TEXT_PX} px: use a larger font size or a narrower figure"
             )
-        text = description(fig)
+        text = description(fig) or line_chart_description(fig)
         if not text:
             titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
             raise ValueError(

@@ -39,6 +39,20 @@ def _new_graphs(block_vars: dict[str, Any]) -> list[Any]:
     return found
 
 
+def site_svg(graph: Any) -> bytes:
+    """The graph as SVG, its boxes sized for a monospace font by any ``dot``.
+
+    torchviz asks for "monospace". A dot without its text-layout plugin (the offline bundle's,
+    benchmarks/make_bundle.py) sizes boxes from built-in font metrics, and only a name that
+    starts with "Courier" gets monospace ones; "monospace" would get a proportional font's, and
+    long names would overflow their boxes. Browsers fall back to any monospace font. The
+    reader's own graph (the page's code) is left as make_dot made it: a copy is styled.
+    """
+    styled = graph.copy()
+    styled.node_attr["fontname"] = "Courier,monospace"
+    return styled.pipe(format="svg")
+
+
 def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
     """Write the graphs new in this cell as SVG images and return the reST that shows them."""
     from figure_text import with_alt_texts
@@ -49,7 +63,7 @@ def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[
         # The iterator hands out the next free image name of this example (a .png one).
         svg_path = Path(next(block_vars["image_path_iterator"])).with_suffix(".svg")
         # pipe() runs the Graphviz `dot` program; it raises ExecutableNotFound without it.
-        svg_path.write_bytes(graph.pipe(format="svg"))
+        svg_path.write_bytes(site_svg(graph))
         paths.append(svg_path)
     if not paths:
         return ""

@@ -6,6 +6,10 @@ the demo's markup right after it. It also
 
 - tells the example where to write the ONNX files: ``$MNIST_TUTORIAL_EXPORT`` is set to the
   built site's ``_static/demo-models`` folder before the examples run;
+- after the examples ran, writes ``demo.json`` beside the files section 8 exported: which file
+  of each network the demo loads (the float16 one only if it predicts every test image as
+  PyTorch does), the normalization, and the first test image of each digit with PyTorch's
+  probabilities, which the site's tests compare with the browser's;
 - copies onnxruntime-web into ``_static/onnxruntime-web-<version>`` (see ``ort_runtime``);
 - adds the runtime, ``demo/demo.js`` and ``demo/demo.css`` to the demo's page only;
 - checks, at the end of the build, every file the demo loads: a missing or corrupt ONNX file
@@ -134,6 +138,63 @@ def check_demo_models(folder: Path) -> list[Path]:
     return paths
 
 
+def demo_models(folder: Path, nets: dict, images, reference: dict) -> dict[str, str]:
+    """Each network's file for the demo: float16 if its predictions are PyTorch's, else float32.
+
+    ``images`` are the normalized test images; ``reference`` holds PyTorch's logits for them.
+    """
+    from mnist_tutorial.export import compare_with_torch, load_session
+
+    chosen = {}
+    for name in nets:
+        full, half = folder / f"{name.lower()}.onnx", folder / f"{name.lower()}.fp16.onnx"
+        for path in (full, half):
+            if not path.is_file():
+                raise ExtensionError(
+                    f"the live demo's {path} is missing: section 8 (plot_08) did not export it "
+                    "in this build. Build clean (delete docs/auto_examples too)."
+                )
+        agreement = compare_with_torch(reference[name], load_session(half), images, logits_on=1)
+        chosen[name] = (half if agreement.identical_predictions else full).name
+    return chosen
+
+
+def write_demo_data(folder: Path) -> Path:
+    """``folder/demo.json`` for the trained networks of this build and the files in ``folder``."""
+    import torch
+
+    from mnist_tutorial.cache import load_or_train
+    from mnist_tutorial.config import tutorial_config
+    from mnist_tutorial.data import MEAN, STD, load_mnist, normalize
+    from mnist_tutorial.environment import select_device
+    from mnist_tutorial.export import torch_logits
+    from mnist_tutorial.export import write_demo_data as write
+
+    device, config = select_device(verbose=False), tutorial_config()
+    nets = {name: load_or_train(name, config, device).net for name in ("ConvNet", "FCNet")}
+    test_set = load_mnist(train=False)
+    images = normalize(test_set.data)  # (10000, 1, 28, 28)
+    reference = {name: torch_logits(net, images) for name, net in nets.items()}
+    samples = []
+    for digit in range(10):
+        i = int((test_set.targets == digit).nonzero()[0])  # the first test image of the digit
+        probabilities = {
+            name: torch.softmax(torch.from_numpy(logits[i]), dim=0).tolist()
+            for name, logits in reference.items()
+        }
+        pixels = test_set.data[i].flatten().tolist()  # 784 values in 0-255
+        samples.append(
+            {"index": i, "label": digit, "pixels": pixels, "probabilities": probabilities}
+        )
+    models = demo_models(folder, nets, images, reference)
+    return write(folder / DEMO_DATA, models, samples, MEAN, STD)
+
+
+def _write_demo_data(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        write_demo_data(Path(app.outdir) / "_static" / MODELS_FOLDER)
+
+
 def _check_models(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and _DEMO_PAGES:
         check_demo_models(Path(app.outdir) / "_static" / MODELS_FOLDER)
@@ -143,6 +204,8 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("config-inited", _set_export_folder)
     # Before sphinx-gallery runs the examples, so that a failed download stops the build early.
     app.connect("builder-inited", _install_runtime, priority=400)
+    # After sphinx-gallery (priority 500) ran the examples: section 8 exported the models.
+    app.connect("builder-inited", _write_demo_data, priority=900)
     app.connect("source-read", _insert_demo)
     app.connect("html-page-context", _add_scripts)
     app.connect("build-finished", _check_models)

@@ -1,19 +1,27 @@
-"""The first cell of every downloadable notebook: installs the package at this build's commit.
+"""What every download starts with: the notebook's install cell, the script's install lines.
 
 Where the package is already importable (a local checkout, the docs build) the cell prints
 nothing and installs nothing. Elsewhere (Colab, a fresh Jupyter) it pip-installs the package
 from the repository and commit that produced the page, so the notebook runs the same code as
 its outputs came from. When the build did not know its repository, or the install fails, the
 cell stops with what the reader can do instead.
+
+A downloaded ``.py`` script cannot install anything before its imports run, so its first lines
+(comments, added to the site's downloads at the end of the build) say how to install the same
+package at the same commit, then how to run it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import textwrap
+import zipfile
+from pathlib import Path
 
-from repository import Repository
+from repository import Repository, this_build
+from sphinx.application import Sphinx
 
 _HEADER = """\
 # Setup for Colab or a fresh Jupyter: {what}
@@ -93,3 +101,73 @@ def first_notebook_cell(repository: Repository | None) -> str:
             ),
         )
     return _HEADER.format(what=what) + body + _FOOTER
+
+
+SCRIPT_MARK = "# To run this script"  # the header's first words: it is added once
+
+
+def script_header(repository: Repository | None, script: str) -> str:
+    """The comment lines that open a downloaded script: how to install its package and run it."""
+    if repository is None:
+        lines = [
+            f"{SCRIPT_MARK}: it imports the mnist_tutorial package, and the site it came from",
+            "# does not say where the project's code lives. Clone the mnist-tutorial project, run",
+            "#     python -m pip install -e .",
+            "# in the clone, then run this script with the same Python:",
+        ]
+    else:
+        lines = [
+            f"{SCRIPT_MARK} outside the tutorial's checkout, first install the mnist_tutorial",
+            f"# package from {repository.url} at commit {repository.commit},",
+            "# the code that produced this page's outputs (once per environment):",
+            "#     python -m pip install torchviz graphviz setuptools \\",
+            f"#         {json.dumps(repository.pip_requirement)}",
+            "# Section 2's network graph also needs Graphviz's `dot` program (apt-get install",
+            "# graphviz, brew install graphviz or conda install graphviz). Then run it:",
+        ]
+    return "\n".join([*lines, f"#     python {script}", "", ""])
+
+
+def add_script_header(text: str, repository: Repository | None, script: str) -> str:
+    """``text`` with the header in front (unchanged if it has one)."""
+    if text.startswith(SCRIPT_MARK):
+        return text
+    return script_header(repository, script) + text
+
+
+def _add_to_zip(path: Path, repository: Repository | None) -> None:
+    rewritten = path.with_suffix(".tmp")
+    with (
+        zipfile.ZipFile(path) as source,
+        zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item)
+            name = Path(item.filename).name
+            if name.startswith("plot_") and name.endswith(".py"):
+                data = add_script_header(data.decode("utf-8"), repository, name).encode("utf-8")
+            target.writestr(item, data)
+    shutil.move(rewritten, path)
+
+
+def add_script_headers(downloads: Path, repository: Repository | None) -> list[Path]:
+    """Add the header to every example script under the site's ``_downloads``; return them."""
+    changed = []
+    for path in sorted(downloads.rglob("plot_*.py")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(add_script_header(text, repository, path.name), encoding="utf-8")
+        changed.append(path)
+    for path in sorted(downloads.rglob("*_python.zip")):
+        _add_to_zip(path, repository)
+        changed.append(path)
+    return changed
+
+
+def _add_headers(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        add_script_headers(Path(app.outdir) / "_downloads", this_build())
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    app.connect("build-finished", _add_headers)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

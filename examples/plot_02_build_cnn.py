@@ -17,8 +17,9 @@ it apart before training. You will learn:
 # %%
 # Setup
 # -----
-# The network is defined once, in :mod:`mnist_tutorial.models`, so that every section uses the
-# same one. The device is chosen once: the GPU when there is one, else the CPU.
+# This section writes the network itself, below; the ``mnist_tutorial`` package supplies the
+# rest (the data, the parameter table, the plots). The device is chosen once: the GPU when
+# there is one, else the CPU.
 import math
 
 import torch
@@ -27,14 +28,7 @@ import torch.nn.functional as F
 from mnist_tutorial.data import load_mnist
 from mnist_tutorial.environment import seed_everything, select_device
 from mnist_tutorial.exercises import check
-from mnist_tutorial.graph import network_graph
-from mnist_tutorial.models import (
-    ConvNet,
-    count_parameters,
-    format_parameter_table,
-    parameter_table,
-)
-from mnist_tutorial.source import show_source
+from mnist_tutorial.models import count_parameters, format_parameter_table, parameter_table
 from mnist_tutorial.visualization import plot_parameter_counts
 
 device = select_device()
@@ -67,9 +61,36 @@ print("2 x 2 max pooling of the image:\n", F.max_pool2d(image4.reshape(1, 1, 4, 
 # assigned to ``self`` is registered, so that ``net.parameters()`` finds its weights for the
 # optimizer and ``net.to(device)`` moves them. ``forward`` says how an input flows through the
 # layers. You never call it directly: ``net(x)`` calls it for you (after any hooks PyTorch
-# attaches). Here is the tutorial's network, read from the ``mnist_tutorial`` package when this
-# page was built, so it is exactly the code that is trained in the next section:
-show_source(ConvNet)
+# attaches). Here is the tutorial's network. The cell needs nothing but PyTorch, so you can copy
+# it into an empty notebook and change it; the comments give the shape of ``x`` after each line,
+# for a batch of ``N`` images. The package keeps an identical copy (its tests compare the two),
+# which the later sections import.
+import torch
+from torch import nn
+
+
+class ConvNet(nn.Module):
+    """Two 5x5 convolutions with max pooling, then two fully connected layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # padding=2 keeps a 5x5 convolution's output the size of its input
+        self.conv1 = nn.Conv2d(1, 32, kernel_size=5, padding=2)
+        self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.conv2 = nn.Conv2d(32, 64, kernel_size=5, padding=2)
+        self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
+        # Each pooling halves the side, 28 -> 14 -> 7: conv2's 64 maps end up 7 x 7.
+        self.fc1 = nn.Linear(64 * 7 * 7, 512)
+        self.fc2 = nn.Linear(512, 10)  # one score per digit
+        self.relu = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pool1(self.relu(self.conv1(x)))  # (N, 32, 14, 14)
+        x = self.pool2(self.relu(self.conv2(x)))  # (N, 64, 7, 7)
+        x = torch.flatten(x, start_dim=1)  # (N, 3136)
+        x = self.relu(self.fc1(x))  # (N, 512)
+        return self.fc2(x)  # (N, 10) raw scores; CrossEntropyLoss applies the softmax
+
 
 # %%
 # The architecture
@@ -207,8 +228,13 @@ print(f"the forgotten channels and biases remove {forgotten:,}")
 # ``AddmmBackward0`` for a linear layer and ``TBackward0`` for the transposed weight matrix it
 # multiplies by); an ``AccumulateGrad`` box stores a parameter's gradient in its ``.grad``. The
 # green box is the output, shape ``(1, 10)``. Backpropagation walks these arrows in reverse.
+# ``make_dot`` takes the network's output and, to label the blue boxes, its named parameters;
+# it returns a Graphviz graph, which a notebook displays when it ends a cell.
+from torchviz import make_dot
+
 example = torch.randn(1, 1, 28, 28, device=device)  # (1, 1, 28, 28): one image is enough
-network_graph(net, example)
+graph = make_dot(net(example), params=dict(net.named_parameters()))
+graph
 
 # %%
 # Where the parameters are

@@ -5,10 +5,10 @@ Train the network
 Training adjusts the network's weights, batch after batch, so that its scores favour the
 right digit. You will learn:
 
-* what one training step does (zero_grad, forward, loss, backward, step) and how the
-  :class:`~mnist_tutorial.training.Trainer` repeats it,
+* what one training step does (zero_grad, forward, loss, backward, step), and how to write
+  a ``Trainer`` class that repeats it over every batch and every epoch,
 * why the network ends without a softmax when it is trained with cross-entropy,
-* how the loss falls over ten epochs, and the assignment's check on it,
+* how the loss falls over ten epochs, plotted with matplotlib, and the assignment's check on it,
 * how many images per second training consumes,
 * what too small and too large a learning rate do.
 
@@ -33,11 +33,9 @@ from mnist_tutorial.config import quick_mode, tutorial_config
 from mnist_tutorial.data import load_mnist, mnist_loaders
 from mnist_tutorial.environment import seed_everything, select_device
 from mnist_tutorial.exercises import check
-from mnist_tutorial.models import ConvNet
-from mnist_tutorial.source import show_source
+from mnist_tutorial.models import ConvNet  # section 2's class, from the package
 from mnist_tutorial.sweep import sweep_config, sweep_learning_rates
-from mnist_tutorial.training import Trainer
-from mnist_tutorial.visualization import plot_loss_curves, plot_lr_sweep
+from mnist_tutorial.visualization import plot_lr_sweep
 
 device = select_device()
 config = tutorial_config()
@@ -58,18 +56,55 @@ print(config)
 #
 # An *epoch* is one pass over the training set. The loss of a single batch is noisy, since it
 # depends on which 256 images were drawn, so the Trainer reports the mean over all batches of
-# the epoch: one steadier number per epoch. Here is the loop of the package's ``Trainer``, as
-# it is in the package: one epoch, the five steps for each batch, then a check that the loss
-# stayed finite.
-show_source(Trainer._train_one_epoch)
+# the epoch: one steadier number per epoch. Here is the whole Trainer, in the shape the
+# assignment asks for: ``Trainer(net, optim, loss_function, train_loader)``, whose ``train``
+# returns the mean loss of each epoch. ``train_step`` is the five steps; ``train_epoch`` runs
+# them on every batch, after moving the batch to the network's device. The cell needs nothing
+# but PyTorch: copy it into an empty notebook and change it. (The package keeps an identical
+# copy, which its tests compare with this one; the package trains with it, wrapped in checks.)
+
+
+class Trainer:
+    """Trains one network on one training loader: zero_grad, forward, loss, backward, step."""
+
+    def __init__(self, net, optim, loss_function, train_loader):
+        self.net = net
+        self.optim = optim
+        self.loss_function = loss_function
+        self.train_loader = train_loader
+
+    def train_step(self, images, labels):
+        """One step on one batch; returns the batch's loss (a tensor, still on the device)."""
+        self.optim.zero_grad()  # 1. clear the gradients of the previous step
+        scores = self.net(images)  # 2. forward pass: (N, 10) scores
+        loss = self.loss_function(scores, labels)  # 3. one number: how wrong the scores are
+        loss.backward()  # 4. backward pass: the gradient of the loss for every weight
+        self.optim.step()  # 5. move every weight a little against its gradient
+        return loss.detach()
+
+    def train_epoch(self):
+        """One pass over the training set; returns the mean loss of its batches."""
+        device = next(self.net.parameters()).device
+        batch_losses = []
+        for images, labels in self.train_loader:
+            images, labels = images.to(device), labels.to(device)
+            batch_losses.append(self.train_step(images, labels))
+        # Read the losses once per epoch: each .item() makes the CPU wait for the GPU.
+        return torch.stack(batch_losses).mean().item()
+
+    def train(self, epochs):
+        """Train for ``epochs`` passes over the data; returns the mean loss of each epoch."""
+        self.net.train()  # training mode (our layers behave the same in both modes)
+        losses = []
+        for epoch in range(1, epochs + 1):
+            losses.append(self.train_epoch())
+            print(f"epoch [{epoch}]: loss {losses[-1]:.3f}")
+        return losses
+
 
 # %%
-# ``train`` calls it once per epoch, and logs one line per epoch:
-show_source(Trainer.train)
-
-# %%
-# Here the Trainer trains a fresh network for two epochs of four batches, just to show how it
-# is used:
+# Here the Trainer trains a fresh ConvNet (section 2's class, imported from the package) for
+# two epochs of four batches, just to show how it is used:
 seed_everything(config.seed)
 demo_net = ConvNet().to(device)
 demo_loader, _ = mnist_loaders(config.batch_size, device, subset=4 * config.batch_size)
@@ -95,13 +130,13 @@ print(f"Loss of a net that guesses evenly: ln 10 = {chance:.3f}")
 # %%
 # Training the ConvNet
 # --------------------
-# :func:`~mnist_tutorial.cache.load_or_train` does what the cell above did, with the whole
-# training set and the configured epochs, and saves the result, so the later sections load this
-# network instead of training it again. When it trains, the Trainer prints one line per epoch,
-# with the epoch's time. Those times vary even though every epoch does the same work: the
-# first one also pays for warming up (memory allocation, on a GPU the loading of its kernels),
-# and the others share the machine with whatever else runs on it.
-trained = load_or_train("ConvNet", config, device)
+# :func:`~mnist_tutorial.cache.load_or_train` does what the cell above did, with *your*
+# ``Trainer`` (the class defined above), the whole training set and the configured epochs, and
+# saves the result on disk, so the later sections load this network instead of training it
+# again. The saved network is filed under the code of the Trainer and the ConvNet that trained
+# it: edit the Trainer above, and this cell trains anew with your edit instead of loading a
+# network that the original code trained. When it trains, the Trainer prints one line per epoch.
+trained = load_or_train("ConvNet", config, device, trainer_class=Trainer)
 source = "loaded from the cache" if trained.from_cache else "trained now"
 print(f"ConvNet {source}; training took {trained.seconds:.0f} s on {device.type}")
 
@@ -112,23 +147,26 @@ for epoch, loss in enumerate(trained.losses, start=1):
     print(f"{epoch:5d}  {loss:.3f}")
 
 # %%
-# The assignment asks for a last-epoch mean loss below 0.03. A full build stops with an error
-# if it is not met; a quick build trains far too little for the check to mean anything.
+# The loss curve
+# --------------
+# The assignment asks for a last-epoch mean loss below 0.03. Plotted against the epoch number
+# with matplotlib, with that target as a dashed line. Each point is a mean over a whole epoch, so
+# the first one also averages the early batches, when the network was still guessing at random
+# (a loss near the chance level above): one reason it stands so far above the rest of the curve.
+import matplotlib.pyplot as plt
+
 TARGET = 0.03
 last_loss = trained.losses[-1]
-print(f"Last epoch loss: {last_loss:.4f}")
-if quick_mode():
-    print(f"Quick mode: the target (below {TARGET}) is not checked.")
-elif last_loss >= TARGET:
-    raise RuntimeError(f"last epoch loss {last_loss:.4f} is not below {TARGET}: training failed")
-else:
-    print(f"Below the target of {TARGET}.")
+print(f"last epoch's mean loss: {last_loss:.4f}, below {TARGET}: {last_loss < TARGET}")
 
-# %%
-# The loss curve, against the epoch number. Each point is a mean over a whole epoch, so the
-# first one also averages the early batches, when the network was still guessing at random
-# (a loss near the chance level above): one reason it stands so far above the rest of the curve.
-fig = plot_loss_curves({"ConvNet": trained.losses}, threshold=TARGET)
+epochs = range(1, len(trained.losses) + 1)  # 1, 2, ..., 10: the x-axis is the epoch number
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(epochs, trained.losses, marker="o", label="ConvNet")
+ax.axhline(TARGET, linestyle="--", color="gray", label=f"target: below {TARGET}")
+ax.set(xlabel="epoch", ylabel="mean training loss", xticks=list(epochs))
+ax.set_title("Training loss of the ConvNet, per epoch")
+ax.legend()
+fig.tight_layout()
 
 # %%
 # How fast training consumes images
@@ -158,15 +196,17 @@ results = sweep_learning_rates("ConvNet", sweep, [0.001, 0.01, 0.1, 0.5], device
 print(f"The sweep took {time.perf_counter() - start:.0f} s (cached runs are only loaded).")
 
 # %%
-# Which runs meet the assignment's bar after the sweep's epochs (with a reduced recipe the bar
-# is harder to reach: there are fewer steps):
+# How each run ended. A run whose last loss is still near the chance loss did not learn at all
+# (its ReLUs died or it bounced around); the others are ranked by their last loss, which after a
+# short run says how fast a rate gets going, not where it ends:
 for lr, result in results.items():
-    last = f"{result.losses[-1]:.3f}" if result.losses else "none"
-    verdict = "diverged" if result.diverged else "meets" if result.meets(TARGET) else "misses"
-    print(f"lr {lr:<6g} last loss {last:>6}  {verdict} the target (below {TARGET})")
-finished = {lr: r.losses[-1] for lr, r in results.items() if not r.diverged}
-if finished:
-    print(f"Lowest last loss: lr {min(finished, key=finished.get):g}")
+    if result.diverged:
+        verdict = "diverged: the loss overflowed"
+    elif result.losses[-1] > 0.9 * chance:
+        verdict = f"did not learn: last loss {result.losses[-1]:.3f}, near chance"
+    else:
+        verdict = f"learned: last loss {result.losses[-1]:.3f}"
+    print(f"lr {lr:<6g} {verdict}")
 
 # %%
 # On a log scale, the chance loss as a dotted line:
@@ -178,31 +218,17 @@ fig = plot_lr_sweep(losses, diverged, threshold=TARGET, chance=chance)
 # The assignment's question, answered
 # -----------------------------------
 # The assignment asks for a learning rate that gets the last epoch's mean loss under 0.03 with
-# the full recipe: every training image, for every epoch of the configuration. The sweep is
-# only a full-recipe answer when it ran the full recipe (on a GPU). Otherwise it compares the
-# rates on a short run, and the full-recipe evidence is the ConvNet trained above.
-full_recipe = (sweep.epochs, sweep.train_subset) == (config.epochs, config.train_subset)
-full_runs = {config.lr: trained.losses}
-if full_recipe:
-    full_runs |= {lr: r.losses for lr, r in results.items() if not r.diverged}
-for lr, run in sorted(full_runs.items()):
-    verdict = "meets" if run[-1] < TARGET else "misses"
-    print(f"full recipe, lr {lr:g}: last loss {run[-1]:.4f}, {verdict} the target")
-if not full_recipe:
-    steps = config.epochs * math.ceil(train_size / config.batch_size)
-    sweep_steps = sweep.epochs * math.ceil(images / sweep.batch_size)
-    print(f"the sweep's runs took {sweep_steps} steps each; the full recipe takes {steps}")
-meeting = sorted(lr for lr, run in full_runs.items() if run[-1] < TARGET)
-if meeting:
-    rates = ", ".join(f"{lr:g}" for lr in meeting)
-    print(f"Answer: lr {rates} reaches the target in {config.epochs} epochs.")
-else:
-    print(f"Answer: no learning rate reached the target in {config.epochs} epochs here.")
+# the full recipe: every training image, for every epoch of the configuration. The sweep ran
+# that recipe only if its epochs and images above match the configuration's (on a GPU they
+# do); otherwise it compared the rates on a short run, and the full-recipe answer is the
+# ConvNet trained above, with the configured rate:
+print(f"full recipe: {config.epochs} epochs on {train_size:,} images, lr {config.lr:g}")
+print(f"last epoch's mean loss {last_loss:.4f}, below {TARGET}: {last_loss < TARGET}")
 
 # %%
-# A rate that wins a short run, as the lowest last loss of the sweep does, is a candidate for
-# the full run, not a proof: a larger rate gets down faster at first, but may settle at a
-# higher loss, or become unstable over more steps. The only way to know is a full-recipe run.
+# A rate that wins a short run is a candidate for the full run, not a proof: a larger rate gets
+# down faster at first, but may settle at a higher loss, or become unstable over more steps. The
+# only way to know is a full-recipe run.
 #
 # Exercises
 # ---------

@@ -29,8 +29,6 @@ from mnist_tutorial.image_figures import (
     plot_feature_maps,
     plot_filter_responses,
 )
-from mnist_tutorial.models import ConvNet
-from mnist_tutorial.source import show_source
 
 device = select_device()
 config = tutorial_config()
@@ -64,15 +62,22 @@ print(f"pixel values: {images.min():.1f} (background) to {images.max():.1f} (ink
 # %%
 # Feature maps
 # ------------
-# ``ConvNet.features`` applies ``conv1`` *and then the ReLU*: the maps below are what the rest
-# of the network receives, with every negative response set to 0. ``padding=2`` keeps each map
-# 28 x 28, the size of the image. Its code, from the package (``forward`` starts with it):
-show_source(ConvNet.features)
+# A feature map is what one filter of ``conv1`` computes at every position of the image, *after
+# the ReLU*: the maps below are what the rest of the network receives, with every negative
+# response set to 0 (``forward`` starts with exactly this). ``padding=2`` keeps each map
+# 28 x 28, the size of the image. The function needs nothing but PyTorch and a ConvNet; the
+# package keeps an identical copy, which its tests compare with this one.
+
+
+def feature_maps(net, images):
+    """The first layer's 32 feature maps: conv1, then ReLU, as the rest of the net sees them."""
+    return net.relu(net.conv1(images))  # (N, 32, 28, 28)
+
 
 # %%
-# Applied to the ten images at once:
+# Applied to the ten images at once, without gradients (nothing is trained here):
 with torch.no_grad():
-    maps = convnet.features(images)  # (10, 32, 28, 28)
+    maps = feature_maps(convnet, images)  # (10, 32, 28, 28)
 print("feature maps of one image:", tuple(maps[:1].shape))  # (1, 32, 28, 28)
 
 # %%
@@ -127,7 +132,7 @@ degrees, clarity = edge_directions(weights)
 background = BLACK  # a black pixel after normalization: (0 - MEAN) / STD
 print(f"a black pixel after normalization: {background}")
 with torch.no_grad():
-    blank = convnet.features(torch.full((1, 1, 28, 28), background, device=device))
+    blank = feature_maps(convnet, torch.full((1, 1, 28, 28), background, device=device))
 blank = blank[0, :, 14, 14].cpu()  # (32,) at the center, away from the zero padding
 print(f"{'filter':>6} {'edge direction':>15} {'clarity':>8} {'blank image':>12}")
 for i in clarity.argsort(descending=True).tolist():
@@ -179,7 +184,7 @@ fig = plot_filter_responses(images[0].cpu(), filters, response[0], ["your filter
 # .. solution-start::
 first_image = normalize(train_set.data[:1]).to(device)  # (1, 1, 28, 28)
 with torch.no_grad():
-    first_maps = convnet.features(first_image)  # (1, 32, 28, 28)
+    first_maps = feature_maps(convnet, first_image)  # (1, 32, 28, 28)
 zeros = (first_maps == 0).float().mean().item()
 print(f"{zeros:.1%} of the {first_maps.numel():,} values are 0 after the ReLU")
 check("zero-activations", zeros, net=convnet)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import dis
 import hashlib
 import json
 import math
 import os
+import sys
 import tempfile
 import time
+import types
 import warnings
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from mnist_tutorial.config import TrainConfig, env_path
 from mnist_tutorial.data import mnist_loaders, user_cache_dir
 from mnist_tutorial.environment import seed_everything
 from mnist_tutorial.models import MODELS
-from mnist_tutorial.training import Trainer
+from mnist_tutorial.training import CheckedTrainer, DivergenceError, Trainer
 
 CACHE_ENV = "MNIST_TUTORIAL_CACHE"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -61,42 +64,118 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(model_name: str, config: TrainConfig, device: torch.device) -> str:
+# Python 3.11 compiles ``torch.stack(...)`` one way where ``torch`` was imported in the same
+# file (the package) and another where it was not (a notebook cell): the same operation.
+_SAME_OPERATION = {"LOAD_METHOD": "LOAD_ATTR"}
+_SKIPPED = {"CACHE", "NOP", "RESUME", "EXTENDED_ARG"}
+
+
+def _hash_code(code: types.CodeType, digest) -> None:
+    # The operations and their arguments (names, constants), recursively; not the file name or
+    # line numbers, so the same class typed in a notebook and in the package hashes the same.
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in _SKIPPED:
+            continue
+        argument = instruction.argval
+        if isinstance(argument, types.CodeType):
+            _hash_code(argument, digest)
+            argument = argument.co_name
+        elif isinstance(argument, frozenset):  # its repr's order changes from run to run
+            argument = sorted(map(repr, argument))
+        operation = _SAME_OPERATION.get(instruction.opname, instruction.opname)
+        digest.update(f"{operation} {argument!r};".encode())
+
+
+def class_fingerprint(cls: type) -> str:
+    """A hash of the code of ``cls``'s own methods and the names of its bases.
+
+    It works where the source is not at hand (a class defined in a notebook cell): editing a
+    method of a class changes it; moving the class to another file or line does not.
+    """
+    digest = hashlib.sha256(f"{cls.__qualname__}{[b.__qualname__ for b in cls.__bases__]}".encode())
+    for name, value in sorted(vars(cls).items()):
+        function = getattr(value, "__func__", value)  # staticmethod / classmethod
+        if isinstance(value, property):
+            function = value.fget
+        if isinstance(function, types.FunctionType):
+            digest.update(name.encode())
+            _hash_code(function.__code__, digest)
+        elif name != "__module__" and isinstance(value, int | float | str | bytes | tuple):
+            digest.update(f"{name}={value!r}".encode())
+    return digest.hexdigest()
+
+
+def cache_key(
+    model_name: str,
+    config: TrainConfig,
+    device: torch.device,
+    model_class: type[nn.Module] | None = None,
+    trainer_class: type[Trainer] = Trainer,
+) -> str:
     """What decides the trained weights: model, hyperparameters, seed, data subset, code, and
-    the device type and torch version (GPU and CPU arithmetic differ in the last bits)."""
+    the device type and torch version (GPU and CPU arithmetic differ in the last bits).
+
+    The code is the package's training modules and the model and trainer classes actually
+    used (a reader's own, edited one gets a key of its own).
+    """
+    model_class = model_class or MODELS[model_name]
     description = {
         "model": model_name,
         "config": dataclasses.asdict(config),
         "code": code_fingerprint(),
+        "model_code": class_fingerprint(model_class),
+        "trainer_code": class_fingerprint(trainer_class),
         "device": torch.device(device).type,
         "torch": torch.__version__,
+        "python": sys.version_info[:2],  # the bytecode the classes are hashed from
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
 
 
-def train_model(model_name: str, config: TrainConfig, device: torch.device) -> TrainedModel:
-    """Train a fresh ``model_name`` with the assignment's recipe: SGD + momentum, cross-entropy."""
+def train_model(
+    model_name: str,
+    config: TrainConfig,
+    device: torch.device,
+    model_class: type[nn.Module] | None = None,
+    trainer_class: type[Trainer] = Trainer,
+) -> TrainedModel:
+    """Train a fresh ``model_name`` with the assignment's recipe: SGD + momentum, cross-entropy.
+
+    ``model_class`` defaults to the package's class of that name. The package's own Trainer
+    trains as the :class:`~mnist_tutorial.training.CheckedTrainer`, which trains the same
+    weights; a reader's own trainer class is used as it is, and its result must be finite.
+    """
     seed_everything(config.seed)
-    net = MODELS[model_name]().to(device)
+    net = (model_class or MODELS[model_name])().to(device)
     train_loader, _ = mnist_loaders(
         config.batch_size, device, fast=True, subset=config.train_subset, seed=config.seed
     )
     optim = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum)
-    trainer = Trainer(net, optim, nn.CrossEntropyLoss(), train_loader)
+    trainer_class = CheckedTrainer if trainer_class is Trainer else trainer_class
+    trainer = trainer_class(net, optim, nn.CrossEntropyLoss(), train_loader)
     start = time.perf_counter()
-    losses = trainer.train(config.epochs)
-    return TrainedModel(net, losses, time.perf_counter() - start, from_cache=False)
+    losses = [float(loss) for loss in trainer.train(config.epochs)]
+    seconds = time.perf_counter() - start
+    try:
+        _check_finite(net, losses, config.epochs)
+    except ValueError as error:  # only a trainer without the package's checks gets here
+        raise DivergenceError(
+            f"training gave a network that must not be used: {error}. Try a smaller learning "
+            "rate, or check the training loop.",
+            losses=[loss for loss in losses if math.isfinite(loss)],
+        ) from None
+    return TrainedModel(net, losses, seconds, from_cache=False)
 
 
 def _read(
-    path: Path, key: str, model_name: str, config: TrainConfig, device: torch.device
+    path: Path, key: str, model_class: type[nn.Module], config: TrainConfig, device: torch.device
 ) -> TrainedModel | None:
     """The cached model at ``path``, or None (with a warning) if it is unusable."""
     try:
         saved = torch.load(path, map_location=device, weights_only=True)
         if saved.get("key") != key:
             raise ValueError("its cache key does not match this configuration")
-        net = MODELS[model_name]().to(device)
+        net = model_class().to(device)
         net.load_state_dict(saved["state_dict"])
         losses = [float(x) for x in saved["losses"]]
         _check_finite(net, losses, config.epochs)
@@ -155,21 +234,37 @@ def _write_atomically(path: Path, trained: TrainedModel, key: str) -> None:
         raise
 
 
-def load_or_train(model_name: str, config: TrainConfig, device: torch.device | str) -> TrainedModel:
+def load_or_train(
+    model_name: str,
+    config: TrainConfig,
+    device: torch.device | str,
+    model_class: type[nn.Module] | None = None,
+    trainer_class: type[Trainer] = Trainer,
+) -> TrainedModel:
     """The trained ``model_name`` ("ConvNet" or "FCNet") for ``config``: from the cache when a
-    matching one is there, else trained now and cached for the next example."""
+    matching one is there, else trained now and cached for the next example.
+
+    ``model_class`` and ``trainer_class`` default to the package's; pass a section's own class
+    to train with it. A class whose code differs from the package's gets a cache entry of its
+    own, so an edited class is trained anew, never answered with the original's network.
+    """
     if model_name not in MODELS:
         raise ValueError(f"unknown model {model_name!r}; expected one of {sorted(MODELS)}")
+    model_class = model_class or MODELS[model_name]
+    if not (isinstance(model_class, type) and issubclass(model_class, nn.Module)):
+        raise TypeError(f"model_class must be a subclass of nn.Module, got {model_class!r}")
+    if not isinstance(trainer_class, type):
+        raise TypeError(f"trainer_class must be a class such as Trainer, got {trainer_class!r}")
     device = torch.device(device)
-    key = cache_key(model_name, config, device)
+    key = cache_key(model_name, config, device, model_class, trainer_class)
     path = cache_dir() / f"{model_name}-{key[:20]}.pt"
     if path.is_file():
-        cached = _read(path, key, model_name, config, device)
+        cached = _read(path, key, model_class, config, device)
         if cached is not None:
             print(f"Loaded the trained {model_name} from the cache ({path.name}).")
             return cached
     print(f"Training {model_name} for {config.epochs} epochs on {device.type}...")
-    trained = train_model(model_name, config, device)
+    trained = train_model(model_name, config, device, model_class, trainer_class)
     try:
         _write_atomically(path, trained, key)
     # OSError: read-only folder, a file or folder in the way, full disk; torch's serializer

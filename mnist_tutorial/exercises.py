@@ -20,7 +20,7 @@ from torch import nn
 from mnist_tutorial.config import check_float
 from mnist_tutorial.data import BLACK, load_mnist, mnist_tensors, normalize
 from mnist_tutorial.evaluation import confusion_matrix, predict, shift_images
-from mnist_tutorial.models import IMAGE_SIZE, ConvNet
+from mnist_tutorial.models import IMAGE_SIZE, ConvNet, feature_maps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -402,14 +402,14 @@ EXERCISES["vertical-edge-filter"] = Exercise(
     "zero-activations",
     "What fraction of the values in the 32 feature maps (conv1 + ReLU) of the first training "
     "image are exactly zero?",
-    "Run features() on that one image, normalized, then count the zeros over all 32 x 28 x 28.",
+    "Run feature_maps() on that one image, normalized, then count the zeros over all 32 x 28 x 28.",
     tolerance=1e-4,
     needs=("net",),
 )
 def _zero_activations(net: nn.Module) -> float:
     image = normalize(load_mnist(train=True).data[:1]).to(_device(net))  # (1, 1, 28, 28)
     with torch.no_grad():
-        maps = net.features(image)  # (1, 32, 28, 28)
+        maps = feature_maps(net, image)  # (1, 32, 28, 28)
     return float((maps == 0).double().mean())
 
 
@@ -426,7 +426,7 @@ def _zero_activations(net: nn.Module) -> float:
 def _no_weight_sharing() -> int:
     inputs = IMAGE_SIZE * IMAGE_SIZE
     with torch.no_grad():
-        outputs = ConvNet().features(torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE)).numel()
+        outputs = feature_maps(ConvNet(), torch.zeros(1, 1, IMAGE_SIZE, IMAGE_SIZE)).numel()
     return inputs * outputs + outputs
 
 

@@ -16,7 +16,7 @@ from onnx import numpy_helper
 from torch import nn
 
 from mnist_tutorial.evaluation import inference_mode
-from mnist_tutorial.models import IMAGE_SIZE, ConvNet
+from mnist_tutorial.models import IMAGE_SIZE, ConvNet, feature_maps
 
 EXPORT_ENV = "MNIST_TUTORIAL_EXPORT"
 # Opset 20 is what the exporter of torch 2.x writes by default, and onnxruntime-web 1.30 runs it.
@@ -42,7 +42,7 @@ class _WithFeatures(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # The exporter computes conv1 + ReLU once and feeds both outputs from it.
-        return self.net(x), self.net.features(x)  # (N, 10), (N, 32, 28, 28)
+        return self.net(x), feature_maps(self.net, x)  # (N, 10), (N, 32, 28, 28)
 
 
 def output_names(net: nn.Module) -> list[str]:

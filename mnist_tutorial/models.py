@@ -11,16 +11,10 @@ IMAGE_SIZE = 28  # MNIST images are 28 x 28 pixels
 NUM_CLASSES = 10  # digits 0-9
 
 
-def check_image_batch(x: torch.Tensor) -> None:
-    """Raise a ValueError unless ``x`` is a batch of MNIST images, shape (N, 1, 28, 28)."""
-    if x.dim() != 4 or tuple(x.shape[1:]) != (1, IMAGE_SIZE, IMAGE_SIZE):
-        hint = ""
-        if x.dim() == 3:
-            hint = " Add the channel dimension with x.unsqueeze(1)."
-        raise ValueError(
-            f"expected a batch of shape (N, 1, {IMAGE_SIZE}, {IMAGE_SIZE}), got {tuple(x.shape)}."
-            + hint
-        )
+# The taught code: ConvNet is written out in section 2 (examples/plot_02_build_cnn.py), FCNet in
+# section 7 and feature_maps in section 6, as code a reader can copy into an empty notebook: no
+# package constants or checks inside. tests/test_taught_code.py keeps these copies identical
+# (as syntax trees) to the sections', so edit both together.
 
 
 class ConvNet(nn.Module):
@@ -33,23 +27,22 @@ class ConvNet(nn.Module):
         self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
         self.conv2 = nn.Conv2d(32, 64, kernel_size=5, padding=2)
         self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
-        # Each pooling halves the side: 28 -> 14 -> 7, so conv2's 64 maps end up 7 x 7.
-        side = IMAGE_SIZE // 2 // 2
-        self.fc1 = nn.Linear(64 * side * side, 512)
-        self.fc2 = nn.Linear(512, NUM_CLASSES)
+        # Each pooling halves the side, 28 -> 14 -> 7: conv2's 64 maps end up 7 x 7.
+        self.fc1 = nn.Linear(64 * 7 * 7, 512)
+        self.fc2 = nn.Linear(512, 10)  # one score per digit
         self.relu = nn.ReLU()
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The first layer's feature maps after ReLU, (N, 32, 28, 28)."""
-        check_image_batch(x)
-        return self.relu(self.conv1(x))
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.pool1(self.features(x))  # (N, 32, 14, 14)
+        x = self.pool1(self.relu(self.conv1(x)))  # (N, 32, 14, 14)
         x = self.pool2(self.relu(self.conv2(x)))  # (N, 64, 7, 7)
         x = torch.flatten(x, start_dim=1)  # (N, 3136)
         x = self.relu(self.fc1(x))  # (N, 512)
         return self.fc2(x)  # (N, 10) raw scores; CrossEntropyLoss applies the softmax
+
+
+def feature_maps(net, images):
+    """The first layer's 32 feature maps: conv1, then ReLU, as the rest of the net sees them."""
+    return net.relu(net.conv1(images))  # (N, 32, 28, 28)
 
 
 class FCNet(nn.Module):
@@ -57,19 +50,18 @@ class FCNet(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.fc1 = nn.Linear(IMAGE_SIZE * IMAGE_SIZE, 1500)
+        self.fc1 = nn.Linear(28 * 28, 1500)  # every pixel to every unit
         self.fc2 = nn.Linear(1500, 1000)
         self.fc3 = nn.Linear(1000, 500)
-        self.fc4 = nn.Linear(500, NUM_CLASSES)
+        self.fc4 = nn.Linear(500, 10)  # one score per digit
         self.relu = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_image_batch(x)
         x = torch.flatten(x, start_dim=1)  # (N, 784): the pixels lose their 2-D arrangement
-        x = self.relu(self.fc1(x))
-        x = self.relu(self.fc2(x))
-        x = self.relu(self.fc3(x))
-        return self.fc4(x)
+        x = self.relu(self.fc1(x))  # (N, 1500)
+        x = self.relu(self.fc2(x))  # (N, 1000)
+        x = self.relu(self.fc3(x))  # (N, 500)
+        return self.fc4(x)  # (N, 10) raw scores
 
 
 MODELS: dict[str, type[nn.Module]] = {"ConvNet": ConvNet, "FCNet": FCNet}

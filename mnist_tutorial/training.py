@@ -1,4 +1,4 @@
-"""Training a network: the Trainer loop and the errors raised when training or its input fails."""
+"""Training a network: section 3's Trainer, the checked Trainer the package uses, its errors."""
 
 from __future__ import annotations
 
@@ -19,8 +19,56 @@ class DivergenceError(FloatingPointError):
         self.losses = losses
 
 
+# Trainer is written out in section 3 (examples/plot_03_train.py) as code a reader can copy into
+# an empty notebook; tests/test_taught_code.py keeps this copy identical to the section's (as
+# syntax trees), so edit both together. CheckedTrainer adds the package's checks around it.
+
+
 class Trainer:
-    """Runs the optimization loop of one network on one training loader.
+    """Trains one network on one training loader: zero_grad, forward, loss, backward, step."""
+
+    def __init__(self, net, optim, loss_function, train_loader):
+        self.net = net
+        self.optim = optim
+        self.loss_function = loss_function
+        self.train_loader = train_loader
+
+    def train_step(self, images, labels):
+        """One step on one batch; returns the batch's loss (a tensor, still on the device)."""
+        self.optim.zero_grad()  # 1. clear the gradients of the previous step
+        scores = self.net(images)  # 2. forward pass: (N, 10) scores
+        loss = self.loss_function(scores, labels)  # 3. one number: how wrong the scores are
+        loss.backward()  # 4. backward pass: the gradient of the loss for every weight
+        self.optim.step()  # 5. move every weight a little against its gradient
+        return loss.detach()
+
+    def train_epoch(self):
+        """One pass over the training set; returns the mean loss of its batches."""
+        device = next(self.net.parameters()).device
+        batch_losses = []
+        for images, labels in self.train_loader:
+            images, labels = images.to(device), labels.to(device)
+            batch_losses.append(self.train_step(images, labels))
+        # Read the losses once per epoch: each .item() makes the CPU wait for the GPU.
+        return torch.stack(batch_losses).mean().item()
+
+    def train(self, epochs):
+        """Train for ``epochs`` passes over the data; returns the mean loss of each epoch."""
+        self.net.train()  # training mode (our layers behave the same in both modes)
+        losses = []
+        for epoch in range(1, epochs + 1):
+            losses.append(self.train_epoch())
+            print(f"epoch [{epoch}]: loss {losses[-1]:.3f}")
+        return losses
+
+
+class CheckedTrainer(Trainer):
+    """Section 3's :class:`Trainer`, with checks: what the package trains with.
+
+    It refuses bad arguments at once, stops with :class:`DivergenceError` when the loss or the
+    weights stop being finite, tells broken input data apart from divergence, and logs each
+    epoch with its time (``log=None``: silent). The arithmetic is the Trainer's, step for step,
+    so both train the same weights from the same seed.
 
     The loader may be anything that can be iterated again for every epoch (a DataLoader, a
     :class:`~mnist_tutorial.data.TensorLoader`, a list of batches); it need not have a length.
@@ -45,48 +93,57 @@ class Trainer:
             )
         if log is not None and not callable(log):
             raise TypeError(f"log must be callable or None, got {type(log).__name__}")
-        self.net = net
-        self.optim = optim
-        self.loss_function = loss_function
-        self.train_loader = train_loader
+        super().__init__(net, optim, loss_function, train_loader)
         self.log = log
+        self._epoch = 0
+        self._history: list[float] = []
+        # Per batch of the current epoch, kept on the device and read once per epoch.
+        self._finite_inputs: list[torch.Tensor] = []
+        self._batch_losses: list[torch.Tensor] = []
+        self._last_images: torch.Tensor | None = None  # the outputs are checked on it
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        self._finite_inputs.append(torch.isfinite(images).all())
+        loss = super().train_step(images, labels)
+        self._batch_losses.append(loss)
+        self._last_images = images
+        return loss
+
+    def train_epoch(self) -> float:
+        self._finite_inputs, self._batch_losses = [], []
+        try:
+            mean_loss = super().train_epoch()
+        except RuntimeError:
+            if not self._finite_inputs:  # torch.stack of no batch losses
+                raise ValueError(
+                    f"the training loader yielded no batches in epoch {self._epoch}"
+                ) from None
+            raise
+        _check_epoch(
+            self._epoch,
+            torch.stack(self._batch_losses),
+            torch.stack(self._finite_inputs),
+            self.net,
+            self._history,
+        )
+        _check_outputs(self._epoch, self.net, self._last_images, self._history)
+        return mean_loss
 
     def train(self, epochs: int) -> list[float]:
         """Train for ``epochs`` passes over the data; return the mean loss of each epoch."""
         check_int("epochs", epochs)
         if hasattr(self.train_loader, "__len__") and len(self.train_loader) == 0:
             raise ValueError("the training loader yields no batches: is the dataset empty?")
-        device = next(self.net.parameters()).device
         self.net.train()
-        history: list[float] = []
+        self._history = []
         for epoch in range(1, epochs + 1):
+            self._epoch = epoch
             start = time.perf_counter()
-            mean_loss = self._train_one_epoch(epoch, device, history)
-            history.append(mean_loss)
+            self._history.append(self.train_epoch())
             if self.log is not None:
                 seconds = time.perf_counter() - start
-                self.log(f"epoch [{epoch}]: loss {mean_loss:.3f} ({seconds:.1f} s)")
-        return history
-
-    def _train_one_epoch(self, epoch: int, device: torch.device, history: list[float]) -> float:
-        # Batch losses and input checks stay on the device: reading each one (loss.item())
-        # would make the CPU wait for the GPU after every step. They are read once per epoch.
-        batch_losses, finite_inputs = [], []
-        for images, labels in self.train_loader:
-            images = images.to(device, non_blocking=True)
-            labels = labels.to(device, non_blocking=True)
-            finite_inputs.append(torch.isfinite(images).all())
-            self.optim.zero_grad(set_to_none=True)
-            loss = self.loss_function(self.net(images), labels)
-            loss.backward()
-            self.optim.step()
-            batch_losses.append(loss.detach())
-        if not batch_losses:
-            raise ValueError(f"the training loader yielded no batches in epoch {epoch}")
-        losses = torch.stack(batch_losses)
-        _check_epoch(epoch, losses, torch.stack(finite_inputs), self.net, history)
-        _check_outputs(epoch, self.net, images, history)
-        return losses.mean().item()
+                self.log(f"epoch [{epoch}]: loss {self._history[-1]:.3f} ({seconds:.1f} s)")
+        return list(self._history)
 
 
 def _check_net_and_optimizer(net: nn.Module, optim: torch.optim.Optimizer) -> None:

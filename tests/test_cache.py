@@ -35,9 +35,9 @@ def fake_training(monkeypatch):
     """Replace the real training with an instant one; the returned list records every call."""
     calls = []
 
-    def train_model(model_name, config, device):
+    def train_model(model_name, config, device, model_class=None, trainer_class=None):
         calls.append((model_name, config))
-        net = MODELS[model_name]().to(device)
+        net = (model_class or MODELS[model_name])().to(device)
         losses = [1.0 / epoch for epoch in range(1, config.epochs + 1)]
         return TrainedModel(net, losses, seconds=12.5, from_cache=False)
 
@@ -433,3 +433,90 @@ def test_a_config_of_numpy_numbers_has_the_key_of_its_plain_twin():
     plain_config = TrainConfig(epochs=2, lr=0.05, seed=3)
     cpu = torch.device("cpu")
     assert cache_key("FCNet", numpy_config, cpu) == cache_key("FCNet", plain_config, cpu)
+
+
+def _section_class(section: str, name: str, edit: tuple[str, str] | None = None) -> type:
+    """The class a section's cell defines, as a reader's notebook would define it (optionally
+    with one edit), not imported from the package."""
+    from test_taught_code import cell_of
+
+    cell = cell_of(section, name)
+    if edit is not None:
+        assert edit[0] in cell
+        cell = cell.replace(*edit)
+    namespace: dict = {"torch": torch}  # a notebook where only torch was imported before
+    exec(compile(cell, "<notebook cell>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_a_sections_own_copy_of_the_trainer_shares_the_packages_cache_entry(
+    fake_training, monkeypatch
+):
+    # Section 3 trains with its own Trainer; the later sections use the package's: one training.
+    load_or_train("ConvNet", CONFIG, CPU)
+    forbid_training(monkeypatch)
+    own = _section_class("plot_03_train.py", "Trainer")
+    assert own is not cache.Trainer
+    assert load_or_train("ConvNet", CONFIG, CPU, trainer_class=own).from_cache
+
+
+def test_an_edited_trainer_trains_anew_and_keeps_its_own_entry(fake_training):
+    load_or_train("ConvNet", CONFIG, CPU)
+    edited = _section_class(
+        "plot_03_train.py",
+        "Trainer",
+        ("loss = self.loss_function(", "loss = 0 * self.loss_function("),
+    )
+    assert load_or_train("ConvNet", CONFIG, CPU, trainer_class=edited).from_cache is False
+    assert load_or_train("ConvNet", CONFIG, CPU, trainer_class=edited).from_cache is True
+    assert load_or_train("ConvNet", CONFIG, CPU).from_cache is True  # the original is kept
+    assert len(fake_training) == 2
+
+
+def test_an_edited_network_class_trains_anew(fake_training):
+    load_or_train(
+        "FCNet",
+        CONFIG,
+        CPU,
+        model_class=_section_class("plot_07_compare_fully_connected.py", "FCNet"),
+    )
+    assert len(fake_training) == 1
+    wider = _section_class(
+        "plot_07_compare_fully_connected.py",
+        "FCNet",
+        ("nn.Linear(1000, 500)", "nn.Linear(1000, 501)"),
+    )
+    with pytest.raises(RuntimeError):  # the edit breaks fc4's input size: it really ran
+        load_or_train("FCNet", CONFIG, CPU, model_class=wider).net(torch.zeros(1, 1, 28, 28))
+    assert len(fake_training) == 2
+
+
+def test_class_fingerprint_ignores_where_a_class_is_written_but_not_what_it_does():
+    fingerprint = cache.class_fingerprint
+    same = _section_class("plot_02_build_cnn.py", "ConvNet")
+    assert fingerprint(same) == fingerprint(MODELS["ConvNet"])
+    # The cell uses torch without importing it: Python 3.11 compiles its torch.stack(...) to
+    # other instructions than the package's, where torch is imported in the same file.
+    assert fingerprint(_section_class("plot_03_train.py", "Trainer")) == fingerprint(cache.Trainer)
+    edited = _section_class("plot_02_build_cnn.py", "ConvNet", ("padding=2)", "padding=1)"))
+    assert fingerprint(edited) != fingerprint(MODELS["ConvNet"])
+
+
+@pytest.mark.parametrize("model_class", [FCNet(), "FCNet", int])
+def test_model_class_must_be_a_module_class(model_class):
+    with pytest.raises(TypeError, match="model_class"):
+        load_or_train("FCNet", CONFIG, CPU, model_class=model_class)
+
+
+def test_a_readers_trainer_that_yields_nan_raises_divergence_error(mnist_root, model_cache):
+    from mnist_tutorial.training import DivergenceError
+
+    broken = _section_class(
+        "plot_03_train.py",
+        "Trainer",
+        ("return loss.detach()", "return loss.detach() * float('nan')"),
+    )
+    config = TrainConfig(epochs=1, train_subset=256)
+    with pytest.raises(DivergenceError, match="must not be used"):
+        load_or_train("FCNet", config, CPU, trainer_class=broken)
+    assert not model_cache.exists() or not list(model_cache.iterdir())  # nothing cached

@@ -15,6 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
 import build_facts
+import notebook_setup
+import trained_networks
 from figure_text import (
     MIN_TEXT_PX,
     checked_matplotlib_scraper,
@@ -22,11 +24,12 @@ from figure_text import (
     thumbnail_alt,
     with_alt_texts,
 )
-from graphviz_scraper import GRAPH_ALT, graphviz_scraper
+from graphviz_scraper import GRAPH_ALT, graphviz_scraper, site_svg
 from launch_links import launch_links
 from notebook_text import SOLUTION_HEADING, notebook_rst
 from repository import Repository
 from sections import breadcrumb_rst, tutorial_sections
+from sphinx.errors import ExtensionError
 
 from mnist_tutorial.figure_style import describe
 
@@ -191,6 +194,18 @@ def test_graph_gets_its_alt_text(tmp_path: Path) -> None:
     assert (tmp_path / "sphx_glr_plot_99_001.svg").is_file()
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")
+def test_graph_is_drawn_in_courier_metrics_and_the_readers_graph_is_left_alone() -> None:
+    import graphviz
+
+    graph = graphviz.Digraph(node_attr={"fontname": "monospace"})  # as torchviz makes it
+    graph.node("a", "AccumulateGrad")
+    svg = site_svg(graph).decode()
+    # a dot without pango sizes boxes in monospace metrics only for a name starting "Courier"
+    assert 'font-family="Courier,monospace"' in svg
+    assert graph.node_attr["fontname"] == "monospace"
+
+
 def test_thumbnail_alt_is_the_alt_of_its_figure(tmp_path: Path) -> None:
     gallery = tmp_path / "auto_examples"
     gallery.mkdir()
@@ -242,3 +257,114 @@ def test_every_switch_is_read_with_the_packages_one_reader() -> None:
     assert found == []
     conf = (root / "docs" / "conf.py").read_text()
     assert re.search(r"^_OFFLINE = offline_mode\(\) or not _online\(\)$", conf, re.M)
+
+
+# --- trained_networks: the assignment's targets, checked by the build, not by the lessons ----
+
+
+def test_targets_met_and_missed() -> None:
+    assert trained_networks.missed_targets(trained_networks.Result("ConvNet", 0.02, 98.5)) == []
+    missed = trained_networks.missed_targets(trained_networks.Result("ConvNet", 0.05, 97.0))
+    assert len(missed) == 2
+    assert "0.0500, not below 0.03" in missed[0]
+    assert "97.00%, not at least 98.0%" in missed[1]
+    nan = trained_networks.missed_targets(trained_networks.Result("ConvNet", float("nan"), 99.0))
+    assert len(nan) == 1  # a NaN loss is not "below" anything
+
+
+def test_a_full_build_with_a_tiny_recipe_fails_on_the_targets(
+    mnist_root, model_cache, monkeypatch, tmp_path: Path
+) -> None:
+    # One epoch on 256 images cannot reach the targets: the build must stop, naming them.
+    from mnist_tutorial import config as config_module
+    from mnist_tutorial.config import TrainConfig
+
+    tiny = TrainConfig(epochs=1, train_subset=256)
+    monkeypatch.setattr(config_module, "tutorial_config", lambda: tiny)
+    monkeypatch.setattr(config_module, "quick_mode", lambda: False)
+    with pytest.raises(ExtensionError, match=r"misses the assignment's targets: the last epoch"):
+        trained_networks.publish_trained_networks(tmp_path / "site")
+
+
+def test_a_quick_build_publishes_both_networks_without_checking(
+    mnist_root, model_cache, monkeypatch, tmp_path: Path
+) -> None:
+    from mnist_tutorial import config as config_module
+    from mnist_tutorial.config import TrainConfig
+    from mnist_tutorial.weights import read_receipt
+
+    tiny = TrainConfig(epochs=1, train_subset=256)
+    monkeypatch.setattr(config_module, "tutorial_config", lambda: tiny)
+    monkeypatch.setattr(config_module, "quick_mode", lambda: True)
+    receipts = trained_networks.publish_trained_networks(tmp_path / "site")
+    assert [r["model"] for r in receipts] == ["ConvNet", "FCNet"]
+    for receipt in receipts:
+        assert read_receipt(tmp_path / "site" / receipt["file"], receipt["model"]) == receipt
+        assert receipt["test_total"] == 10_000
+
+
+def test_the_weights_table_goes_after_its_label_only() -> None:
+    source = ["Intro.\n\n.. _trained-weights:\n\nTo use them..."]
+    trained_networks._insert_table(None, "auto_examples/plot_04_evaluate", source)
+    assert ".. _trained-weights:\n\n.. trained-weights::\n" in source[0]
+    other = ["No label here."]
+    trained_networks._insert_table(None, "index", other)
+    assert other == ["No label here."]
+
+
+# --- notebook_setup: every downloaded script says how to install what it imports ------------
+
+REPO = Repository("https://github.com/owner/mnist-tutorial", "c" * 40, "owner/mnist-tutorial")
+
+
+def test_script_header_names_the_commit_and_the_command() -> None:
+    text = notebook_setup.add_script_header('r"""\nTitle\n"""\n', REPO, "plot_03_train.py")
+    header, rest = text.split("\n\n", 1)
+    assert rest == 'r"""\nTitle\n"""\n'  # the script itself is untouched
+    assert all(line.startswith("#") for line in header.splitlines())
+    assert REPO.pip_requirement in header
+    assert "c" * 40 in header
+    assert header.splitlines()[-1] == "#     python plot_03_train.py"
+    compile(text, "plot_03_train.py", "exec")  # still a valid script
+    assert notebook_setup.add_script_header(text, REPO, "plot_03_train.py") == text  # once
+
+
+def test_script_header_without_a_repository_says_how_to_get_the_package() -> None:
+    header = notebook_setup.script_header(None, "plot_01_load_data.py")
+    assert "pip install -e ." in header
+    assert "git+" not in header
+
+
+def test_script_headers_reach_every_download_and_the_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    downloads = tmp_path / "_downloads"
+    (downloads / "a1").mkdir(parents=True)
+    (downloads / "a1" / "plot_01_load_data.py").write_text("print(1)\n")
+    (downloads / "a1" / "plot_01_load_data.ipynb").write_text("{}")
+    with zipfile.ZipFile(downloads / "auto_examples_python.zip", "w") as archive:
+        archive.writestr("plot_01_load_data.py", "print(1)\n")
+        archive.writestr("GALLERY_HEADER.rst", "Title\n")
+    notebook_setup.add_script_headers(downloads, REPO)
+    script = (downloads / "a1" / "plot_01_load_data.py").read_text()
+    assert script.startswith(notebook_setup.SCRIPT_MARK)
+    assert script.endswith("print(1)\n")
+    assert (downloads / "a1" / "plot_01_load_data.ipynb").read_text() == "{}"
+    with zipfile.ZipFile(downloads / "auto_examples_python.zip") as archive:
+        assert archive.read("plot_01_load_data.py").decode().startswith(notebook_setup.SCRIPT_MARK)
+        assert archive.read("GALLERY_HEADER.rst") == b"Title\n"
+
+
+def test_a_plain_line_chart_is_described_from_its_data() -> None:
+    from figure_text import line_chart_description
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [0.2, 0.05, 0.01], marker="o", label="ConvNet")
+    ax.axhline(0.03, linestyle="--", label="target: below 0.03")
+    ax.set(xlabel="epoch", ylabel="mean training loss", title="Training loss")
+    assert line_chart_description(fig) == (
+        "Training loss: mean training loss against epoch. ConvNet: from 0.2 at epoch 1 to 0.01 "
+        "at epoch 3; target: below 0.03: a horizontal line at 0.03."
+    )
+    fig.axes[0].imshow([[0, 1]])  # an image is not a line chart: it needs describe()
+    assert line_chart_description(fig) is None

@@ -19,7 +19,7 @@ from torch import nn
 from mnist_tutorial.data import BLACK, TensorLoader
 from mnist_tutorial.evaluation import confusion_matrix, evaluate, predict, shift_images
 from mnist_tutorial.exercises import EXERCISES, STEP_TIMEOUT_S, check
-from mnist_tutorial.models import ConvNet
+from mnist_tutorial.models import ConvNet, feature_maps
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +190,7 @@ def test_layer_exercises(mnist_train) -> None:
 
     net = ConvNet().eval()
     with torch.no_grad():
-        maps = net.features(mnist_train[0][:1])
+        maps = feature_maps(net, mnist_train[0][:1])
     fraction = (maps == 0).float().mean().item()
     assert_marked("zero-activations", fraction, [fraction + 0.01, 1 - fraction], net=net)
 

@@ -13,7 +13,7 @@ from mnist_tutorial.data import TensorLoader
 from mnist_tutorial.environment import seed_everything
 from mnist_tutorial.evaluation import evaluate
 from mnist_tutorial.models import ConvNet
-from mnist_tutorial.training import DivergenceError, Trainer
+from mnist_tutorial.training import CheckedTrainer, DivergenceError, Trainer
 
 
 def toy_problem(n=64, batch_size=16):
@@ -30,7 +30,7 @@ def sgd(net, lr=0.1):
 
 def test_train_returns_one_float_per_epoch_and_learns():
     net, loader = toy_problem()
-    losses = Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(5)
+    losses = CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(5)
     assert len(losses) == 5
     assert all(type(loss) is float for loss in losses)
     assert losses[-1] < losses[0]
@@ -45,7 +45,7 @@ def test_epoch_loss_is_the_mean_of_the_batch_losses():
         batch_losses.append(loss.item())
         return loss
 
-    losses = Trainer(net, sgd(net), recording_loss, loader, log=None).train(2)
+    losses = CheckedTrainer(net, sgd(net), recording_loss, loader, log=None).train(2)
     assert len(batch_losses) == 2 * len(loader) == 6  # its own loss function, every batch
     assert losses[0] == pytest.approx(sum(batch_losses[:3]) / 3)
     assert losses[1] == pytest.approx(sum(batch_losses[3:]) / 3)
@@ -54,7 +54,7 @@ def test_epoch_loss_is_the_mean_of_the_batch_losses():
 def test_train_logs_one_line_per_epoch():
     net, loader = toy_problem()
     lines = []
-    losses = Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=lines.append).train(3)
+    losses = CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=lines.append).train(3)
     assert len(lines) == 3
     for k, (line, loss) in enumerate(zip(lines, losses, strict=True), start=1):
         assert re.match(rf"epoch \[{k}\]: loss \d+\.\d{{3}}\b", line)
@@ -63,7 +63,7 @@ def test_train_logs_one_line_per_epoch():
 
 def test_train_prints_by_default(capsys):
     net, loader = toy_problem()
-    Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader).train(2)
+    CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader).train(2)
     printed = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in printed] == ["epoch [1]", "epoch [2]"]
 
@@ -71,7 +71,7 @@ def test_train_prints_by_default(capsys):
 def test_train_sets_train_mode():
     net, loader = toy_problem()
     net.eval()
-    Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(1)
+    CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(1)
     assert net.training
 
 
@@ -79,19 +79,19 @@ def test_train_sets_train_mode():
 def test_fewer_than_one_epoch_is_an_error(epochs):
     net, loader = toy_problem()
     with pytest.raises(ValueError, match="epochs"):
-        Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(epochs)
+        CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(epochs)
 
 
 def test_empty_loader_is_an_error():
     net, _ = toy_problem()
     empty = TensorLoader(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long), batch_size=8)
     with pytest.raises(ValueError, match="no batches"):
-        Trainer(net, sgd(net), nn.CrossEntropyLoss(), empty, log=None).train(1)
+        CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), empty, log=None).train(1)
 
 
 def test_huge_learning_rate_raises_divergence_error():
     net, loader = toy_problem()
-    trainer = Trainer(net, sgd(net, lr=1e10), nn.CrossEntropyLoss(), loader, log=None)
+    trainer = CheckedTrainer(net, sgd(net, lr=1e10), nn.CrossEntropyLoss(), loader, log=None)
     with pytest.raises(DivergenceError) as error:
         trainer.train(3)
     message = str(error.value)
@@ -109,7 +109,7 @@ def test_divergence_error_names_the_exact_epoch_and_batch():
         loss = nn.functional.cross_entropy(scores, labels)
         return loss * math.inf if len(calls) == 6 else loss  # epoch 2, batch 2
 
-    trainer = Trainer(net, sgd(net), loss_that_breaks, loader, log=None)
+    trainer = CheckedTrainer(net, sgd(net), loss_that_breaks, loader, log=None)
     with pytest.raises(DivergenceError, match=r"at epoch 2, batch 2\b") as error:
         trainer.train(3)
     # the finished epoch is kept, so a caller can still plot what happened before
@@ -121,21 +121,21 @@ def test_divergence_error_names_the_exact_epoch_and_batch():
 def test_epochs_of_the_wrong_type_are_refused(epochs):
     net, loader = toy_problem()
     with pytest.raises(TypeError, match=r"epochs must be an int from 1 up"):
-        Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(epochs)
+        CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None).train(epochs)
 
 
 def test_optimizer_of_another_network_is_refused_at_construction():
     net, loader = toy_problem()
     other, _ = toy_problem()
     with pytest.raises(ValueError, match="optimizer holds none of the network's parameters"):
-        Trainer(net, sgd(other), nn.CrossEntropyLoss(), loader)
+        CheckedTrainer(net, sgd(other), nn.CrossEntropyLoss(), loader)
 
 
 def test_optimizer_of_some_of_the_parameters_is_accepted():
     net, loader = toy_problem()
     last_layer_only = torch.optim.SGD(net[2].parameters(), lr=0.1)
     first_layer = net[0].weight.clone()
-    Trainer(net, last_layer_only, nn.CrossEntropyLoss(), loader, log=None).train(1)
+    CheckedTrainer(net, last_layer_only, nn.CrossEntropyLoss(), loader, log=None).train(1)
     assert torch.equal(net[0].weight, first_layer)
 
 
@@ -143,7 +143,7 @@ def test_network_without_parameters_is_refused():
     _, loader = toy_problem()
     optim = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
     with pytest.raises(ValueError, match=r"Identity.*no parameters"):
-        Trainer(nn.Identity(), optim, nn.CrossEntropyLoss(), loader)
+        CheckedTrainer(nn.Identity(), optim, nn.CrossEntropyLoss(), loader)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_arguments_of_the_wrong_type_are_refused(argument, position, value):
     arguments = [net, sgd(net), nn.CrossEntropyLoss(), loader, None]
     arguments[position] = value
     with pytest.raises(TypeError, match=rf"^{argument} must be"):
-        Trainer(*arguments)
+        CheckedTrainer(*arguments)
 
 
 class NoLength:
@@ -173,7 +173,9 @@ def test_loader_without_length_trains_like_one_with_a_length():
         seed_everything(0)
         net, loader = toy_problem()
         batches = list(loader)
-        return Trainer(net, sgd(net), nn.CrossEntropyLoss(), wrap(batches), log=None).train(3)
+        return CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), wrap(batches), log=None).train(
+            3
+        )
 
     assert run(NoLength) == run(list)
 
@@ -181,13 +183,13 @@ def test_loader_without_length_trains_like_one_with_a_length():
 def test_loader_without_length_that_yields_nothing_is_an_error():
     net, _ = toy_problem()
     with pytest.raises(ValueError, match="no batches in epoch 1"):
-        Trainer(net, sgd(net), nn.CrossEntropyLoss(), NoLength([]), log=None).train(1)
+        CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), NoLength([]), log=None).train(1)
 
 
 def test_one_shot_generator_is_refused_at_construction():
     net, loader = toy_problem()
     with pytest.raises(TypeError, match=r"re-iterable.*only once"):
-        Trainer(net, sgd(net), nn.CrossEntropyLoss(), (batch for batch in loader))
+        CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), (batch for batch in loader))
 
 
 def test_huge_learning_rate_with_one_batch_per_epoch_is_caught_by_the_weights():
@@ -195,7 +197,7 @@ def test_huge_learning_rate_with_one_batch_per_epoch_is_caught_by_the_weights():
     # check of the weights after the epoch can see the divergence.
     net, loader = toy_problem(n=16, batch_size=16)
     loader.images *= 10  # large gradients, so the step overflows float32
-    trainer = Trainer(net, sgd(net, lr=3e38), nn.CrossEntropyLoss(), loader, log=None)
+    trainer = CheckedTrainer(net, sgd(net, lr=3e38), nn.CrossEntropyLoss(), loader, log=None)
     with pytest.raises(DivergenceError, match=r"weights .* last step of epoch 1") as error:
         trainer.train(1)
     assert "smaller learning rate" in str(error.value)
@@ -220,7 +222,7 @@ def test_non_finite_input_is_reported_as_bad_input_with_its_batch(bad_value, epo
             self.epoch += 1
             return iter(epochs[self.epoch - 1])
 
-    trainer = Trainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), PerEpoch(), log=None)
+    trainer = CheckedTrainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), PerEpoch(), log=None)
     with pytest.raises(
         ValueError, match=rf"^batch {batch} of epoch {epoch} holds non-finite input"
     ):
@@ -230,7 +232,9 @@ def test_non_finite_input_is_reported_as_bad_input_with_its_batch(bad_value, epo
 def test_bad_input_is_not_a_divergence_error():
     net, _ = toy_problem()
     images = torch.full((4, 4), math.nan)
-    trainer = Trainer(net, sgd(net), nn.CrossEntropyLoss(), [(images, torch.zeros(4).long())])
+    trainer = CheckedTrainer(
+        net, sgd(net), nn.CrossEntropyLoss(), [(images, torch.zeros(4).long())]
+    )
     with pytest.raises(ValueError, match="input") as error:
         trainer.train(1)
     assert not isinstance(error.value, DivergenceError)
@@ -243,7 +247,9 @@ def test_same_seed_gives_identical_loss_history_on_cpu():
         net = ConvNet()
         images, labels = torch.randn(32, 1, 28, 28), torch.randint(0, 10, (32,))
         loader = TensorLoader(images, labels, batch_size=8, shuffle=True, seed=0)
-        return Trainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), loader, log=None).train(2)
+        return CheckedTrainer(
+            net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), loader, log=None
+        ).train(2)
 
     first, second = run(), run()
     assert first == second  # exactly, not approximately
@@ -262,7 +268,9 @@ def test_short_real_training_reaches_the_stated_accuracy(mnist_train, mnist_test
     images, labels = mnist_train[0][:REAL_TRAIN_IMAGES], mnist_train[1][:REAL_TRAIN_IMAGES]
     loader = TensorLoader(images, labels, batch_size=50, shuffle=True, seed=0)
     net = ConvNet()
-    losses = Trainer(net, sgd(net, lr=0.05), nn.CrossEntropyLoss(), loader, log=None).train(1)
+    losses = CheckedTrainer(net, sgd(net, lr=0.05), nn.CrossEntropyLoss(), loader, log=None).train(
+        1
+    )
     assert losses[0] < math.log(10)  # below the loss of uniform guessing, 2.303
     test = TensorLoader(mnist_test[0][:REAL_TEST_IMAGES], mnist_test[1][:REAL_TEST_IMAGES], 500)
     result = evaluate(net, test)
@@ -274,7 +282,7 @@ def one_batch_at(lr: float, epochs: int = 1):
     """A trainer with one batch per epoch: no loss of an epoch sees its last step."""
     torch.manual_seed(0)
     net, loader = toy_problem(n=16, batch_size=16)
-    return net, Trainer(net, sgd(net, lr=lr), nn.CrossEntropyLoss(), loader, log=None)
+    return net, CheckedTrainer(net, sgd(net, lr=lr), nn.CrossEntropyLoss(), loader, log=None)
 
 
 def test_finite_weights_with_non_finite_outputs_are_a_divergence():
@@ -302,7 +310,7 @@ def test_the_output_check_changes_no_statistics_no_random_draws_and_no_modes():
     x = torch.randn(32, 4)
     batches = [(x[:16], x[:16, :3].argmax(1)), (x[16:], x[16:, :3].argmax(1))]
     net = net_with_state()
-    Trainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), batches, log=None).train(2)
+    CheckedTrainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), batches, log=None).train(2)
     after_trainer = torch.rand(1)
     reference = net_with_state()  # the same steps without the Trainer and its checks
     optim = sgd(reference, lr=0.01)
@@ -332,7 +340,38 @@ def test_a_net_whose_outputs_are_a_tuple_is_checked_too():
 
     loader = toy_problem(n=16, batch_size=16)[1]
     net = TwoHeads(2.0)
-    assert len(Trainer(net, sgd(net), first_head_loss, loader, log=None).train(2)) == 2
+    assert len(CheckedTrainer(net, sgd(net), first_head_loss, loader, log=None).train(2)) == 2
     net = TwoHeads(math.inf)  # the loss never sees the second head, the check does
     with pytest.raises(DivergenceError, match="outputs on the last batch"):
-        Trainer(net, sgd(net), first_head_loss, loader, log=None).train(1)
+        CheckedTrainer(net, sgd(net), first_head_loss, loader, log=None).train(1)
+
+
+def test_taught_trainer_prints_the_assignments_lines_and_returns_one_loss_per_epoch(capsys):
+    net, loader = toy_problem()
+    losses = Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader).train(3)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"epoch [{k}]: loss {loss:.3f}" for k, loss in enumerate(losses, 1)]
+    assert losses[-1] < losses[0]
+
+
+def test_checked_trainer_trains_exactly_the_taught_trainers_weights():
+    # The cache keys a net by the taught Trainer's code but trains it with CheckedTrainer:
+    # that is only right if the checks leave every step's arithmetic alone.
+    results = []
+    for trainer_class in (Trainer, CheckedTrainer):
+        seed_everything(0)
+        net, loader = toy_problem()
+        losses = trainer_class(net, sgd(net), nn.CrossEntropyLoss(), loader).train(2)
+        results.append((losses, net.state_dict()))
+    (taught_losses, taught), (checked_losses, checked) = results
+    assert all(torch.equal(taught[name], checked[name]) for name in taught)
+    assert taught_losses == pytest.approx(checked_losses, rel=1e-6)
+
+
+def test_checked_trainer_is_a_taught_trainer():
+    # Code written for section 3's Trainer (train_step, train_epoch) works with the checked one.
+    net, loader = toy_problem()
+    trainer = CheckedTrainer(net, sgd(net), nn.CrossEntropyLoss(), loader, log=None)
+    assert isinstance(trainer, Trainer)
+    images, labels = next(iter(loader))
+    assert trainer.train_step(images, labels).dim() == 0

@@ -1,18 +1,13 @@
-"""The teaching parts of the pages: the package's code shown as it is, and the exercises.
+"""The teaching parts of the pages: every section ends with exercises whose solutions ran.
 
-The code a page shows is read from the package at build time (mnist_tutorial.source); these
-checks compare every shown block with the package's source, so a block that drifted from the
-code fails here. Every section ends with exercises whose solutions ran in the build.
+The taught code itself (written out in each section) is checked in test_site_taught_code.py.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
-import inspect
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -20,20 +15,6 @@ from site_helpers import EXAMPLES
 
 pytestmark = pytest.mark.site
 
-# What each section must show: the code a reader of that section came to learn.
-REQUIRED_SOURCES = {
-    "plot_02_build_cnn": ["mnist_tutorial.models.ConvNet"],
-    "plot_03_train": [
-        "mnist_tutorial.training.Trainer._train_one_epoch",
-        "mnist_tutorial.training.Trainer.train",
-    ],
-    "plot_04_evaluate": ["mnist_tutorial.evaluation.evaluate"],
-    "plot_06_visualize_layers": ["mnist_tutorial.models.ConvNet.features"],
-    "plot_07_compare_fully_connected": ["mnist_tutorial.models.FCNet"],
-}
-SHOWN_SOURCE = re.compile(
-    r'<div class="[^"]*\bmnist-source\b[^"]*" data-source="([^"]+)">(.*?)</pre>', re.S
-)
 SOLUTION = re.compile(
     r"<details class=\"exercise-solution[^\"]*\"(?P<attrs>[^>]*)>(?P<body>.*?)</details>", re.S
 )
@@ -46,43 +27,6 @@ def page_html(html_dir: Path, name: str) -> str:
 
 def text_of(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
-
-
-def package_object(dotted: str) -> object:
-    """``mnist_tutorial.training.Trainer.train`` -> the method (longest importable module)."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attribute in parts[cut:]:
-            obj = getattr(obj, attribute)
-        return obj
-    raise ImportError(dotted)
-
-
-def shown_sources(page: str) -> dict[str, str]:
-    """The code blocks shown by show_source on a page: object name -> code as displayed."""
-    blocks = {}
-    for name, block in SHOWN_SOURCE.findall(page):
-        assert '<span class="k">' in block, f"{name} is not highlighted on the page"
-        blocks[name] = text_of(block.split("<pre>", 1)[1])
-    return blocks
-
-
-@pytest.mark.parametrize("name", sorted(REQUIRED_SOURCES))
-def test_section_shows_the_code_it_teaches(html_dir: Path, name: str) -> None:
-    shown = shown_sources(page_html(html_dir, name))
-    missing = [obj for obj in REQUIRED_SOURCES[name] if obj not in shown]
-    assert not missing, f"{name} does not show {missing} (it shows {sorted(shown)})"
-
-
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_shown_code_is_the_package_source(html_dir: Path, name: str) -> None:
-    for dotted, code in shown_sources(page_html(html_dir, name)).items():
-        expected = textwrap.dedent(inspect.getsource(package_object(dotted)))
-        assert code == expected, f"{name}: the code shown for {dotted} differs from the package"
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
