@@ -4,7 +4,8 @@ Reads what the run left in its output folder (``steps.json``, ``environment.json
 ``unit-tests.xml``, ``bench-<variant>.json``), the site it built (``build-facts.json`` and the
 networks' receipts) and the bundle's ``cpu-reference.json``, and writes ``report.json`` and
 ``report.txt``. Standard library only: it runs even when the install step failed. A figure
-that could not be measured is reported as such, never guessed.
+that could not be measured is reported as such, never guessed, and a file that this run's own
+steps did not write (a previous run's, left in the same folder) counts as not measured.
 
 The targets are those of a full run on an H200. "Within noise" of the CPU build means: test
 accuracy within three binomial standard errors of the CPU's (about 0.3 points at 99% on 10,000
@@ -34,15 +35,39 @@ def read_json(path: Path) -> dict | None:
         return None
 
 
+def this_run(path: Path, run: dict, step: str) -> Path | None:
+    """``path`` if the step ``step`` of ``run`` (steps.json) wrote it, else None.
+
+    It must be recorded as run, and the file must not be older than the run's start: after a
+    step that failed, the file of an earlier run with the same name is still there.
+    """
+    started = run.get("started")
+    ran = any(item["step"] == step for item in run.get("steps", []))
+    try:
+        fresh = started is not None and path.stat().st_mtime >= started
+    except OSError:
+        return None
+    return path if ran and fresh else None
+
+
+def run_json(path: Path, run: dict, step: str) -> dict | None:
+    """The JSON file ``path`` if ``step`` of this run wrote it (see :func:`this_run`)."""
+    return read_json(path) if this_run(path, run, step) else None
+
+
 def figure(name: str, value, target: str, met: bool | None, detail: str = "") -> dict:
     return {"figure": name, "value": value, "target": target, "met": met, "detail": detail}
 
 
-def unit_tests(out: Path) -> dict:
+def unit_tests(out: Path, run: dict) -> dict:
+    path = this_run(out / "unit-tests.xml", run, "unit-tests")
     try:
-        suite = ET.parse(out / "unit-tests.xml").getroot()
+        suite = ET.parse(path).getroot() if path else None
     except (OSError, ET.ParseError):
-        return figure("unit tests", None, "all pass", None, "no unit-tests.xml: not run")
+        suite = None
+    if suite is None:
+        detail = "no unit-tests.xml from this run: not run"
+        return figure("unit tests", None, "all pass", None, detail)
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     counts = {key: int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")}
     bad = counts["failures"] + counts["errors"]
@@ -51,8 +76,8 @@ def unit_tests(out: Path) -> dict:
     return figure("unit tests", value, "all pass", bad == 0, "")
 
 
-def bench_result(out: Path, variant: str) -> dict | None:
-    data = read_json(out / f"bench-{variant}.json")
+def bench_result(out: Path, variant: str, run: dict) -> dict | None:
+    data = run_json(out / f"bench-{variant}.json", run, f"bench-{variant}")
     return next(iter(data["results"].values())) if data and data.get("results") else None
 
 
@@ -66,8 +91,8 @@ def close_accuracy(value: float, reference: float, total: int = 10_000) -> bool:
     return abs(value - reference) <= 3 * 100 * math.sqrt(p * (1 - p) / total)
 
 
-def training_figures(out: Path, on_gpu: bool, cpu: dict | None) -> list[dict]:
-    plain = bench_result(out, "plain")
+def training_figures(out: Path, run: dict, on_gpu: bool, cpu: dict | None) -> list[dict]:
+    plain = bench_result(out, "plain", run)
     where = "" if on_gpu else " (not a GPU run: the target does not apply)"
     seconds = median_run(plain, "seconds")
     speedup = plain["summary"].get("train_reference_over_fast") if plain else None
@@ -136,8 +161,8 @@ def training_figures(out: Path, on_gpu: bool, cpu: dict | None) -> list[dict]:
     return figures
 
 
-def docs_figures(site: Path, on_gpu: bool, cpu: dict | None) -> list[dict]:
-    record = read_json(site / "build-facts.json")
+def docs_figures(site: Path, run: dict, on_gpu: bool, cpu: dict | None) -> list[dict]:
+    record = run_json(site / "build-facts.json", run, "docs")
     if record is None:
         return [
             figure(
@@ -145,7 +170,7 @@ def docs_figures(site: Path, on_gpu: bool, cpu: dict | None) -> list[dict]:
                 None,
                 f"<= {EXAMPLES_S_TARGET:.0f}",
                 None,
-                "no build-facts.json: the docs build did not finish",
+                "no build-facts.json from this run: the docs build did not finish",
             )
         ]
     seconds = record["section_seconds"]
@@ -160,7 +185,7 @@ def docs_figures(site: Path, on_gpu: bool, cpu: dict | None) -> list[dict]:
             "examples' build time (s)", round(total, 1), f"<= {EXAMPLES_S_TARGET:.0f}", met, detail
         )
     ]
-    receipt = read_json(site / "_static" / "demo-models" / "ConvNet.json")
+    receipt = run_json(site / "_static" / "demo-models" / "ConvNet.json", run, "docs")
     cpu_net = (cpu or {}).get("receipts", {}).get("ConvNet", {})
     if receipt is not None:
         value = receipt["test_accuracy"]
@@ -185,16 +210,16 @@ OPTIONS = {
 }
 
 
-def option_figures(out: Path, on_gpu: bool) -> list[dict]:
+def option_figures(out: Path, run: dict, on_gpu: bool) -> list[dict]:
     """Each option's speed-up of the full training, measured against the plain run.
 
     An option pays off if it makes the training at least 5% faster and keeps the test
     accuracy within three standard errors of the run without it.
     """
-    plain = bench_result(out, "plain")
+    plain = bench_result(out, "plain", run)
     figures = []
     for variant, (option, turned_off) in OPTIONS.items():
-        result = bench_result(out, variant)
+        result = bench_result(out, variant, run)
         name = f"option {option}: speed-up (x)"
         if median_run(result, "seconds") is None or median_run(plain, "seconds") is None:
             figures.append(figure(name, None, f">= {PAYS_OFF:.2f}", None, "not run"))
@@ -218,13 +243,13 @@ def option_figures(out: Path, on_gpu: bool) -> list[dict]:
 
 def report(out: Path, bundle: Path, site: Path) -> dict:
     run = read_json(out / "steps.json") or {"steps": [], "quick": None}
-    environment = read_json(out / "environment.json") or {}
+    environment = run_json(out / "environment.json", run, "environment") or {}
     on_gpu = environment.get("device") == "cuda" and not run.get("quick")
     cpu = read_json(bundle / "cpu-reference.json")
-    figures = [unit_tests(out)]
-    figures += training_figures(out, on_gpu, cpu)
-    figures += docs_figures(site, on_gpu, cpu)
-    figures += option_figures(out, on_gpu)
+    figures = [unit_tests(out, run)]
+    figures += training_figures(out, run, on_gpu, cpu)
+    figures += docs_figures(site, run, on_gpu, cpu)
+    figures += option_figures(out, run, on_gpu)
     return {
         "environment": environment,
         "quick": run.get("quick"),

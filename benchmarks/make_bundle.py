@@ -23,7 +23,9 @@ The bundle (default ``.bundle/``, ignored by git):
   without Graphviz's text-layout plugin it sizes text by built-in font metrics
   (``mnist_tutorial/graph.py`` picks a font name they cover);
 - ``cpu-reference.json`` (with ``--cpu-reference SITE``): the receipts of a full CPU build;
-- ``manifest.json``: the target, and the size and SHA-256 of every file.
+- ``manifest.json``: the target, and the size and SHA-256 of every file;
+- ``MARKER`` (not in the manifest): says this script made the folder. ``--out`` must be a new
+  or empty folder, or one with this marker: any other is refused, never deleted.
 
 The bundle must stay under ``LIMIT_BYTES``; the script fails, naming the largest files, if not.
 """
@@ -58,6 +60,9 @@ IMAGE_HAS = re.compile(
 DOT_PLUGINS = ("libgvplugin_core.so.6", "libgvplugin_dot_layout.so.6")
 # The C library's own files: taken from the target machine, never bundled.
 LIBC = re.compile(r"^(ld-linux.*|linux-vdso.*|libc|libm|libdl|libpthread|librt|libresolv)\.so")
+
+
+MARKER = ".made-by-make_bundle"
 
 
 class BundleError(RuntimeError):
@@ -123,8 +128,12 @@ def run(command: list[str], what: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 def write_xz(path: Path, members: dict[str, Path | bytes]) -> None:
-    """A tar.xz of ``members``: archive name -> file, folder or the bytes of a file."""
-    with tarfile.open(path, "w:xz", preset=6) as archive:
+    """A tar.xz of ``members``: archive name -> file, folder or the bytes of a file.
+
+    Symbolic links are followed: the archive holds the bytes of the files they point to (a
+    link would arrive dangling on the machine that unpacks it; a dangling one here fails).
+    """
+    with tarfile.open(path, "w:xz", preset=6, dereference=True) as archive:
         for name, source in members.items():
             if isinstance(source, bytes):
                 info = tarfile.TarInfo(name)
@@ -243,13 +252,50 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_out_folder(out: Path) -> None:
+    """Refuse an ``out`` that is not a new or empty folder, nor a bundle this script made.
+
+    ``out`` is replaced: ``--out .`` must not delete a checkout, nor any folder of the user's.
+    """
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise BundleError(f"--out {out} exists and is not a folder: name a new folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise BundleError(
+            f"--out {out} is a folder with files in it, and not a bundle made by this script "
+            f"(no {MARKER} in it): it would be replaced. Name a new or empty folder, or delete "
+            "this one yourself if it is an old bundle."
+        )
+
+
 def make_bundle(
     out: Path, python_version: str, glibc: str, data: Path, reference: Path | None = None
 ) -> dict:
-    """Write the bundle into ``out`` (replaced) and return its manifest."""
-    staging = out.with_name(out.name + ".partial")  # a failed run leaves no half bundle at out
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    """Write the bundle into ``out`` (replaced if this script made it) and return its manifest."""
+    check_out_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # a fresh folder beside out: a failed run leaves no half bundle at out, and no folder of the
+    # user's (out.partial, say) is ever emptied for it
+    staging = Path(tempfile.mkdtemp(prefix=f"{out.name}.partial-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp's folder is private; the bundle is not
+    try:
+        manifest = _fill(staging, python_version, glibc, data, reference)
+        (staging / MARKER).write_text(
+            "made by benchmarks/make_bundle.py; replaced by its next run\n"
+        )
+        check_out_folder(out)  # again: out may have been filled meanwhile
+    except BaseException:
+        shutil.rmtree(staging)
+        raise
+    if out.is_dir():
+        shutil.rmtree(out)
+    staging.rename(out)
+    return manifest
+
+
+def _fill(
+    staging: Path, python_version: str, glibc: str, data: Path, reference: Path | None
+) -> dict:
+    """Write the bundle's files into ``staging``; return the manifest."""
     reqs = requirements()
     pins = resolve(reqs, python_version, glibc)
     bundled = [(n, v) for n, v in pins if not IMAGE_HAS.match(normalized(n))]
@@ -283,8 +329,6 @@ def make_bundle(
             f"{LIMIT_BYTES / 1e6:.0f} MB; the largest files: {names}"
         )
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
     return manifest
 
 

@@ -9,7 +9,8 @@ bundle (``pip --no-index``), then runs every step below in order. A step that fa
 and the next one runs all the same: one run shows everything that is wrong.
 
 1. install, pip-check: the wheels, then pip's check that nothing is missing or broken;
-2. unpack: MNIST, Graphviz's ``dot`` and onnxruntime-web, each file checked against the manifest;
+2. unpack: MNIST, Graphviz's ``dot`` and onnxruntime-web, each file checked against the manifest,
+   each archive unpacked with tarfile's ``data`` filter (nothing lands outside its folder);
 3. environment: the versions and the device;
 4. unit-tests: ``pytest tests`` (the site checks need a built site and a browser: not here);
 5. bench-*: ``benchmarks/bench_training.py`` on the device, once plain (the reference DataLoader
@@ -18,9 +19,10 @@ and the next one runs all the same: one run shows everything that is wrong.
 7. report: ``OUT/report.txt`` and ``OUT/report.json`` (``benchmarks/bundle_report.py``).
 
 Each step's output goes to ``OUT/<step>.log``, its time and exit status to ``OUT/steps.json``;
-the report is rewritten after every step, so a run cut short still leaves one. --quick runs the
-same steps at a size for a CPU: a quick docs build and tiny benchmarks. Exit status: 1 if any
-step failed.
+the report is rewritten after every step, so a run cut short still leaves one, and it reads
+only what this run's steps wrote (an earlier run's files in OUT are "not measured"). --quick
+runs the same steps at a size for a CPU: a quick docs build and tiny benchmarks. Exit status:
+1 if any step failed.
 """
 
 from __future__ import annotations
@@ -73,16 +75,72 @@ def glibc_version() -> tuple[int, ...]:
     return tuple(int(part) for part in name.split()[-1].split(".")) if name else (0,)
 
 
+# archive -> the folder of the work folder it is unpacked into
+ARCHIVES = {"mnist.tar.xz": "data", "graphviz.tar.xz": ".", "onnxruntime-web.tar.xz": "npm"}
+
+
+def read_manifest(bundle: Path) -> dict:
+    """The bundle's manifest, checked: it lists every archive, and only files inside the bundle.
+
+    A file it does not list would be used unchecked; a name such as ``../x`` or ``/etc/x`` would
+    make the runner read (and trust) a file outside the bundle.
+    """
+    path = bundle / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+        files = manifest["files"]
+        files.items()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RuntimeError(
+            f"{path} is missing or not a bundle manifest ({type(error).__name__}: {error}): "
+            "make the bundle again with benchmarks/make_bundle.py"
+        ) from error
+    inside = bundle.resolve()
+    for name in files:
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts or not name.strip():
+            raise RuntimeError(f"{path} names {name!r}, a path outside the bundle: refused")
+        if not (bundle / relative).resolve().is_relative_to(inside):
+            raise RuntimeError(f"{path} names {name!r}, a link out of the bundle: refused")
+    unlisted = [archive for archive in ARCHIVES if archive not in files]
+    if unlisted:
+        raise RuntimeError(
+            f"{path} does not list {', '.join(unlisted)}, which would be unpacked unchecked: "
+            "make the bundle again with benchmarks/make_bundle.py"
+        )
+    return manifest
+
+
+def extract(archive: Path, folder: Path) -> None:
+    """Unpack ``archive`` into ``folder`` with tarfile's ``data`` filter.
+
+    It refuses absolute names, ``..``, links that point out of ``folder`` (or are absolute),
+    hard links to files outside and device files: an archive cannot write outside ``folder``.
+    """
+    if not hasattr(tarfile, "data_filter"):  # Python 3.12, and 3.11.4+, 3.10.12+
+        raise RuntimeError(
+            f"Python {sys.version.split()[0]} lacks tarfile's data filter, which keeps an "
+            "archive from writing outside its folder: use Python 3.11.4 or newer"
+        )
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(folder, filter="data")
+    except tarfile.FilterError as error:
+        raise RuntimeError(
+            f"{archive.name} holds a member that would be written outside {folder} or is a "
+            f"link or device ({error}): refused; make the bundle again"
+        ) from error
+
+
 def unpack(bundle: Path, work: Path) -> str:
     """Check every bundle file against the manifest, then unpack the archives into ``work``."""
-    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest = read_manifest(bundle)
     for name, expected in manifest["files"].items():
         path = bundle / name
         if not path.is_file() or sha256(path) != expected["sha256"]:
             raise RuntimeError(f"{path} is missing or damaged (its SHA-256 is not the manifest's)")
-    for archive, folder in (("mnist", "data"), ("graphviz", "."), ("onnxruntime-web", "npm")):
-        with tarfile.open(bundle / f"{archive}.tar.xz") as tar:
-            tar.extractall(work / folder, filter="tar")
+    for archive, folder in ARCHIVES.items():
+        extract(bundle / archive, work / folder)
     needed = tuple(int(part) for part in manifest["dot_needs_glibc"].split("."))
     if glibc_version() < needed:
         raise RuntimeError(
@@ -116,12 +174,20 @@ class Runner:
     def __init__(self, out: Path, bundle: Path, quick: bool) -> None:
         self.out, self.bundle, self.quick = out, bundle, quick
         self.steps: list[dict] = []
+        # The report reads only files written since then by this run's own steps: a previous
+        # run's results in the same folder are "not measured", never reported as this run's.
+        self.started = time.time()
+        self.write_steps()
+
+    def write_steps(self) -> None:
+        run = {"quick": self.quick, "bundle": str(self.bundle), "started": self.started}
+        run["steps"] = self.steps
+        (self.out / "steps.json").write_text(json.dumps(run, indent=2) + "\n")
 
     def record(self, name: str, started: float, ok: bool, detail: str) -> bool:
         seconds = round(time.perf_counter() - started, 2)
         self.steps.append({"step": name, "ok": ok, "seconds": seconds, "detail": detail})
-        run = {"quick": self.quick, "bundle": str(self.bundle), "steps": self.steps}
-        (self.out / "steps.json").write_text(json.dumps(run, indent=2) + "\n")
+        self.write_steps()
         print(f"[{'ok' if ok else 'FAILED'}] {name} ({seconds:.1f} s) {detail}", flush=True)
         bundle_report.write_report(self.out, self.bundle, build_command.HTML)
         return ok
@@ -182,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     runner.command("pip-check", [*pip, "check"], env, 120)
     runner.call("unpack", unpack, bundle, work)
     environment = out / "environment.json"
-    runner.call("environment", write_environment, python, env, environment)
-    device = json.loads(environment.read_text())["device"] if environment.is_file() else "cpu"
+    found = runner.call("environment", write_environment, python, env, environment)
+    device = json.loads(environment.read_text())["device"] if found else "cpu"  # not stale
     junit = out / "unit-tests.xml"
     tests = [python, "-m", "pytest", "tests", "--ignore=tests/site", "-q", "-p", "no:cacheprovider"]
     runner.command("unit-tests", [*tests, f"--junitxml={junit}"], env, 1800)

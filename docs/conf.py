@@ -180,7 +180,10 @@ def _fetch_inventory(name: str, url: str) -> str | None:
 
 
 # MNIST_TUTORIAL_OFFLINE=1 skips the network check (and the links to other projects' docs).
-_OFFLINE = os.environ.get("MNIST_TUTORIAL_OFFLINE", "") not in ("", "0") or not _online()
+# Read with the package's own switch reader: "false" is off, and a typo stops the build.
+from mnist_tutorial.config import offline_mode
+
+_OFFLINE = offline_mode() or not _online()
 _inventories = {} if _OFFLINE else {n: _fetch_inventory(n, u) for n, u in INTERSPHINX.items()}
 intersphinx_mapping = {
     name: (INTERSPHINX[name], path) for name, path in _inventories.items() if path is not None

@@ -141,6 +141,24 @@ def _checked(name: str, data: bytes, source: object) -> bytes:
     return data
 
 
+def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
+    """The bytes of the regular file ``name`` in ``archive``, read in memory, never unpacked.
+
+    A link is refused, not followed: the published package holds none, and its target (in the
+    archive or, for an absolute one, outside it) is not the file the name promises.
+    """
+    try:
+        member = archive.getmember(name)
+    except KeyError:
+        raise RuntimeError(f"{name} is missing from the onnxruntime-web tarball") from None
+    if not member.isreg():
+        raise RuntimeError(
+            f"{name} in the onnxruntime-web tarball is a link or special file, not a file "
+            "(the published package has none): delete the tarball and build again"
+        )
+    return archive.extractfile(member).read()
+
+
 def runtime_files(tarball: bytes | None = None, cache: Path | None = None) -> dict[str, bytes]:
     """The contents of FILES, each checked against FILE_SHA256.
 
@@ -155,12 +173,8 @@ def runtime_files(tarball: bytes | None = None, cache: Path | None = None) -> di
     files = {}
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         for name in FILES:
-            member = archive.extractfile(f"package/dist/{name}")
-            if member is None:
-                raise RuntimeError(
-                    f"package/dist/{name} is missing from the onnxruntime-web tarball"
-                )
-            files[name] = _checked(name, member.read(), "the onnxruntime-web tarball")
+            data_of = _member_bytes(archive, f"package/dist/{name}")
+            files[name] = _checked(name, data_of, "the onnxruntime-web tarball")
     return files
 
 

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import subprocess
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -32,6 +33,8 @@ COMMIT_ENV = "MNIST_TUTORIAL_COMMIT"
 RECORD = "repository.json"  # in the root of the built site
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")  # a full SHA-1 or SHA-256 object name
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]{2,}):(?!//)(?P<path>.+)$")
+# What pip's ``git+<url>`` and ``git clone`` take (a local path becomes a file:// URL).
+_SCHEMES = ("https", "http", "ssh", "git", "file")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,9 +84,46 @@ def clone_url(value: str, base: Path) -> str:
         owner_name = parts.path.strip("/").removeprefix("~/").removesuffix(".git")
         return f"https://github.com/{owner_name}"
     if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise ValueError("it names no host")
         netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
         return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
     return value
+
+
+def checked_clone_url(value: str, base: Path, source: str) -> str:
+    """:func:`clone_url` of ``value``, or ValueError naming ``source`` (where ``value`` came from).
+
+    The URL is written into every notebook's first cell (a comment and a string): a newline or
+    another control character would put code of its own there, and a malformed URL would give
+    an install that cannot work. Both are refused here, with what to set instead.
+    """
+
+    def refused(problem: str) -> ValueError:
+        return ValueError(
+            f"{source}={value!r} is not a repository URL that git and pip accept: {problem}. "
+            "Set it to one such as https://github.com/owner/name, or to a local clone's path."
+        )
+
+    if any(unicodedata.category(char)[0] == "C" or char in "\u2028\u2029" for char in value):
+        raise refused("it holds a control character (a newline, a carriage return, ...)")
+    try:
+        url = clone_url(value, base)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as error:
+        raise refused(str(error)) from None
+    if parts.scheme not in _SCHEMES:
+        raise refused(f"its scheme is not one of {', '.join(_SCHEMES)}")
+    if parts.scheme != "file" and not parts.hostname:
+        raise refused("it names no host")
+    if not parts.path.strip("/"):
+        raise refused("it names no repository on the host")
+    if any(char.isspace() for char in url):
+        raise refused("it holds a space")
+    if parts.hostname == "github.com" and _github_name(url) is None:
+        raise refused("a GitHub repository is github.com/owner/name")
+    return url
 
 
 def _github_name(url: str) -> str | None:
@@ -97,9 +137,9 @@ def _local_clone(url: str) -> Path | None:
 
 
 def _explicit(environ: Mapping[str, str], checkout: Path) -> Repository:
-    url = clone_url(environ[REPOSITORY_ENV].strip(), Path.cwd())
+    url = checked_clone_url(environ[REPOSITORY_ENV].strip(), Path.cwd(), REPOSITORY_ENV)
     commit = environ.get(COMMIT_ENV, "").strip().lower() or _git("rev-parse", "HEAD", cwd=checkout)
-    if not commit or not _SHA.match(commit):
+    if not commit or not _SHA.fullmatch(commit):
         raise ValueError(
             f"{REPOSITORY_ENV} is set, but the commit to install is unknown or not a full SHA "
             f"({commit!r}): set {COMMIT_ENV} to the full SHA of the commit this build runs."
@@ -126,12 +166,16 @@ def repository(
         return _explicit(environ, checkout)
     if environ.get("GITHUB_REPOSITORY") and environ.get("GITHUB_SHA"):
         server = environ.get("GITHUB_SERVER_URL") or "https://github.com"
-        url = clone_url(f"{server.rstrip('/')}/{environ['GITHUB_REPOSITORY']}", checkout)
-        return Repository(url, environ["GITHUB_SHA"].lower(), _github_name(url))
+        value = f"{server.rstrip('/')}/{environ['GITHUB_REPOSITORY']}"
+        url = checked_clone_url(value, checkout, "GITHUB_SERVER_URL/GITHUB_REPOSITORY")
+        commit = environ["GITHUB_SHA"].lower()
+        if not _SHA.fullmatch(commit):
+            raise ValueError(f"GITHUB_SHA={commit!r} is not a full commit SHA")
+        return Repository(url, commit, _github_name(url))
     origin = _git("remote", "get-url", "origin", cwd=checkout)
     commit = _git("rev-parse", "HEAD", cwd=checkout)
     if origin and commit:
-        url = clone_url(origin, checkout)
+        url = checked_clone_url(origin, checkout, f"the origin remote of {checkout}")
         return Repository(url, commit, _github_name(url))
     return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import dis
 import hashlib
 import json
 import math
@@ -63,17 +64,26 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+# Python 3.11 compiles ``torch.stack(...)`` one way where ``torch`` was imported in the same
+# file (the package) and another where it was not (a notebook cell): the same operation.
+_SAME_OPERATION = {"LOAD_METHOD": "LOAD_ATTR"}
+_SKIPPED = {"CACHE", "NOP", "RESUME", "EXTENDED_ARG"}
+
+
 def _hash_code(code: types.CodeType, digest) -> None:
-    # The instructions, names and constants, recursively; not the file name or line numbers, so
-    # the same class typed in a notebook and in the package hashes the same.
-    digest.update(code.co_code)
-    names = (code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)
-    digest.update(repr(names).encode())
-    for constant in code.co_consts:
-        if isinstance(constant, types.CodeType):
-            _hash_code(constant, digest)
-        else:
-            digest.update(repr(constant).encode())
+    # The operations and their arguments (names, constants), recursively; not the file name or
+    # line numbers, so the same class typed in a notebook and in the package hashes the same.
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in _SKIPPED:
+            continue
+        argument = instruction.argval
+        if isinstance(argument, types.CodeType):
+            _hash_code(argument, digest)
+            argument = argument.co_name
+        elif isinstance(argument, frozenset):  # its repr's order changes from run to run
+            argument = sorted(map(repr, argument))
+        operation = _SAME_OPERATION.get(instruction.opname, instruction.opname)
+        digest.update(f"{operation} {argument!r};".encode())
 
 
 def class_fingerprint(cls: type) -> str:

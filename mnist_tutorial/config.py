@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 QUICK_ENV = "MNIST_TUTORIAL_QUICK"
+OFFLINE_ENV = "MNIST_TUTORIAL_OFFLINE"
 
 # The spellings of an on/off switch; anything else is a mistake worth stopping for, because
 # "off" or "disabled" silently meaning "on" (any non-empty value) is the worse surprise.
@@ -134,14 +135,21 @@ class TrainConfig:
     train_subset: int | None = None
 
     def __post_init__(self) -> None:
-        check_int("epochs", self.epochs)
-        check_int("batch_size", self.batch_size)
-        check_float("lr", self.lr, low=0.0, high=math.inf)
-        # momentum 0 is plain SGD; 1 or more never forgets a gradient and cannot converge.
-        check_float("momentum", self.momentum, low=0.0, high=1.0, low_open=False)
-        check_int("seed", self.seed, minimum=0, maximum=MAX_SEED)
+        checked = {
+            "epochs": check_int("epochs", self.epochs),
+            "batch_size": check_int("batch_size", self.batch_size),
+            "lr": check_float("lr", self.lr, low=0.0, high=math.inf),
+            # momentum 0 is plain SGD; 1 or more never forgets a gradient and cannot converge.
+            "momentum": check_float("momentum", self.momentum, low=0.0, high=1.0, low_open=False),
+            "seed": check_int("seed", self.seed, minimum=0, maximum=MAX_SEED),
+        }
         if self.train_subset is not None:
-            check_int("train_subset (None for all images)", self.train_subset)
+            subset = check_int("train_subset (None for all images)", self.train_subset)
+            checked["train_subset"] = subset
+        # Stored as plain int and float: np.int64 from an np.arange sweep passes the checks,
+        # but the cache's JSON (and anything else that serializes a config) cannot write it.
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
 
 # Quick mode: enough to check that every page renders, nowhere near the real results.
@@ -152,6 +160,11 @@ QUICK_TRAIN_SUBSET = 6000
 def quick_mode() -> bool:
     """True when ``MNIST_TUTORIAL_QUICK`` asks for a fast, reduced run (see :func:`env_flag`)."""
     return env_flag(QUICK_ENV)
+
+
+def offline_mode() -> bool:
+    """True when ``MNIST_TUTORIAL_OFFLINE`` asks the docs build not to use the network."""
+    return env_flag(OFFLINE_ENV)
 
 
 def tutorial_config() -> TrainConfig:

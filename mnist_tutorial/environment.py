@@ -21,10 +21,15 @@ def seed_everything(seed: int) -> None:
 
 
 def select_device(verbose: bool = True) -> torch.device:
-    """CUDA when available, else the CPU; prints the choice once when ``verbose``."""
+    """CUDA when available, else the CPU; prints the choice once when ``verbose``.
+
+    ``MNIST_TUTORIAL_DETERMINISTIC`` is read on every device: a value it refuses stops a CPU
+    run too, rather than passing there and stopping only the GPU run.
+    """
+    deterministic = deterministic_requested()
     if torch.cuda.is_available():
         device = torch.device("cuda")
-        configure_cuda()
+        configure_cuda(deterministic)
         if verbose:
             print(f"Using device: cuda ({torch.cuda.get_device_name(device)})")
     else:

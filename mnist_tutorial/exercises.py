@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mnist_tutorial.config import check_float
 from mnist_tutorial.data import BLACK, load_mnist, mnist_tensors, normalize
 from mnist_tutorial.evaluation import confusion_matrix, predict, shift_images
 from mnist_tutorial.models import IMAGE_SIZE, ConvNet, feature_maps
@@ -58,13 +60,24 @@ def check(name: str, answer: Any, **context: Any) -> bool:
 
 
 def _number(answer: Any) -> float | None:
-    """A plain number from an int, float, numpy scalar or one-element tensor; None otherwise."""
+    """A plain number from an int, float, numpy scalar or one-element tensor; None otherwise.
+
+    An int too large for a float (``10**400``) becomes infinity, so that it is judged as the
+    non-finite number it is rather than crashing with OverflowError.
+    """
     if isinstance(answer, bool | str) or answer is None:
         return None
     try:
         return float(answer)
+    except OverflowError:
+        return math.inf
     except (TypeError, ValueError, RuntimeError):
         return None
+
+
+# NaN compares False with everything, so ``abs(nan - x) > tolerance`` would let it pass: every
+# comparison first refuses what is not finite.
+NOT_FINITE = "Answer with a finite number: not NaN, not infinity, not beyond a float's range."
 
 
 def _compare(answer: Any, expected: Any, tolerance: float, hint: str) -> str | None:
@@ -79,6 +92,8 @@ def _compare(answer: Any, expected: Any, tolerance: float, hint: str) -> str | N
     value = _number(answer)
     if value is None:
         return f"Answer with a number, not {type(answer).__name__}. {hint}"
+    if not math.isfinite(value):
+        return f"{NOT_FINITE} {hint}"
     return None if abs(value - expected) <= tolerance else hint
 
 
@@ -167,8 +182,42 @@ def _parameter_count() -> int:
 # --- 3. Train the network ---------------------------------------------------------------------
 
 
-def _judge_training_step(train_step: Any) -> str | None:
-    """Run the reader's step and a reference step on two copies of one small net, twice."""
+# A step on 8 images of a linear net takes milliseconds; one that has not returned after a few
+# seconds never will (a loop that does not end), and must not hang the reader's session.
+STEP_TIMEOUT_S = 5.0
+
+
+def _call_with_timeout(function: Callable[..., Any], args: tuple, timeout: float) -> tuple:
+    """``(True, function(*args))``, or ``(False, None)`` if it has not returned in ``timeout`` s.
+
+    It runs in a daemon thread, the only way to stop waiting for code that never returns (a
+    thread cannot be killed: it keeps running until the session ends, but nothing waits on it).
+    What it raises is raised here, so the reader sees their own error.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="training-step check", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return False, None
+    if "error" in outcome:
+        raise outcome["error"]
+    return True, outcome["value"]
+
+
+def _judge_training_step(train_step: Any, timeout: float = STEP_TIMEOUT_S) -> str | None:
+    """Run the reader's step and a reference step on two copies of one small net, twice.
+
+    ``timeout``: seconds each call of the reader's step may take (check(..., timeout=30)).
+    """
+    check_float("timeout", timeout, low=0.0, high=math.inf)
     if not callable(train_step):
         return "Answer with your function itself: check('training-step', train_step)."
     torch.manual_seed(0)
@@ -182,9 +231,17 @@ def _judge_training_step(train_step: Any) -> str | None:
         expected_loss = loss_function(nets[0](images), labels)
         expected_loss.backward()
         optims[0].step()
-        returned = train_step(nets[1], optims[1], loss_function, images, labels)
+        args = (nets[1], optims[1], loss_function, images, labels)
+        finished, returned = _call_with_timeout(train_step, args, timeout)
+        if not finished:
+            return (
+                f"Your train_step did not return within {timeout:g} s: look for a loop that "
+                "never ends (it goes on running in the background until you restart the kernel)."
+            )
         if _number(returned) is None:
             return "Return the batch's loss as a number (a float), computed before the update."
+        if not math.isfinite(_number(returned)):
+            return f"Your step returned {returned}: a batch's loss is finite. {NOT_FINITE}"
         if abs(_number(returned) - expected_loss.item()) > 1e-5:
             return "Return the loss of the batch as computed by the forward pass, as a float."
         pairs = zip(nets[0].parameters(), nets[1].parameters(), strict=True)
@@ -257,9 +314,6 @@ def _batch_counting_floor() -> float:
 
 
 def _judge_most_confused(answer: Any, net: nn.Module) -> str | None:
-    labels, predicted, _ = _test_predictions(net)
-    mistakes = confusion_matrix(labels, predicted).fill_diagonal_(0)
-    both_ways = (mistakes + mistakes.T).triu()  # (10, 10): [a, b] = a read as b + b read as a
     hint = (
         "Zero the diagonal of the confusion matrix, add its transpose so that both directions "
         "count, then find the largest cell."
@@ -267,10 +321,16 @@ def _judge_most_confused(answer: Any, net: nn.Module) -> str | None:
     problem = _compare(answer, (0, 0, 0), float("inf"), hint)  # the shape of the answer only
     if problem is not None:
         return problem
-    low, high = sorted(round(_number(part)) for part in answer[:2])
+    low, high = sorted(_number(part) for part in answer[:2])
     count = answer[2]
-    if not 0 <= low < high < 10:
+    # whole digits only: 4.4 must not pass as a 4
+    if not (low.is_integer() and high.is_integer() and 0 <= low < high < 10):
         return "Name two different digits from 0 to 9. " + hint
+    low, high = int(low), int(high)
+    # the test set's predictions only once the answer's form is right: they take a while
+    labels, predicted, _ = _test_predictions(net)
+    mistakes = confusion_matrix(labels, predicted).fill_diagonal_(0)
+    both_ways = (mistakes + mistakes.T).triu()  # (10, 10): [a, b] = a read as b + b read as a
     # Ties are possible: any pair with the highest count is right.
     return None if _number(count) == both_ways.max() == both_ways[low, high] else hint
 
@@ -305,7 +365,15 @@ def _judge_vertical_edge(kernel: Any) -> str | None:
     """A 3 x 3 filter that answers a vertical edge and ignores flat areas and horizontal edges."""
     if not isinstance(kernel, torch.Tensor) or kernel.shape != (3, 3):
         return "Answer with a 3 x 3 tensor, e.g. torch.tensor([[...], [...], [...]])."
+    if not bool(torch.isfinite(kernel).all()):  # NaN passes every comparison below
+        return (
+            "Every weight must be a finite number, not NaN or infinity (dividing by a sum "
+            "of weights that is 0 gives them)."
+        )
     weights = kernel.detach().double().reshape(1, 1, 3, 3)
+    # Scaling a filter does not change what it detects; weights near a float's limit would
+    # overflow into inf - inf = NaN, which passes every comparison below.
+    weights = weights / max(weights.abs().max().item(), 1.0)
     vertical = -torch.ones(1, 1, 8, 8, dtype=torch.double)
     vertical[..., 4:] = 1.0  # background on the left, ink on the right
     horizontal = vertical.transpose(2, 3)

@@ -26,7 +26,12 @@ _NOTEBOOK_CSS = (
 
 
 def qualified_name(obj: Any) -> str:
-    """``module.QualName`` of a class, function or method: ``mnist_tutorial.models.ConvNet``."""
+    """``module.QualName`` of a class, function or method: ``mnist_tutorial.models.ConvNet``.
+
+    A module is named by its own name: ``mnist_tutorial.models``.
+    """
+    if inspect.ismodule(obj):
+        return obj.__name__
     return f"{obj.__module__}.{obj.__qualname__}"
 
 
@@ -34,13 +39,16 @@ class SourceCode:
     """The source of one object: plain text in a console, highlighted HTML on a page."""
 
     def __init__(self, obj: Any) -> None:
+        wanted = "pass a module, class, function or method defined in a Python file"
+        # inspect also reads code objects, frames and tracebacks, which have no name to show
+        if not (inspect.ismodule(obj) or inspect.isclass(obj) or inspect.isroutine(obj)):
+            raise TypeError(
+                f"cannot show the source of {obj!r}: {wanted}, not a {type(obj).__name__}"
+            )
         try:
             text = inspect.getsource(obj)
         except (OSError, TypeError) as error:
-            raise TypeError(
-                f"cannot show the source of {obj!r}: pass a class, function or method "
-                f"defined in a Python file ({error})"
-            ) from error
+            raise TypeError(f"cannot show the source of {obj!r}: {wanted} ({error})") from error
         self.name = qualified_name(obj)
         # A method's source is indented inside its class; shown alone, it starts at column 0.
         self.text = textwrap.dedent(text)

@@ -100,11 +100,13 @@ class CheckedTrainer(Trainer):
         # Per batch of the current epoch, kept on the device and read once per epoch.
         self._finite_inputs: list[torch.Tensor] = []
         self._batch_losses: list[torch.Tensor] = []
+        self._last_images: torch.Tensor | None = None  # the outputs are checked on it
 
     def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         self._finite_inputs.append(torch.isfinite(images).all())
         loss = super().train_step(images, labels)
         self._batch_losses.append(loss)
+        self._last_images = images
         return loss
 
     def train_epoch(self) -> float:
@@ -124,6 +126,7 @@ class CheckedTrainer(Trainer):
             self.net,
             self._history,
         )
+        _check_outputs(self._epoch, self.net, self._last_images, self._history)
         return mean_loss
 
     def train(self, epochs: int) -> list[float]:
@@ -190,5 +193,30 @@ def _check_epoch(
         raise DivergenceError(
             f"the weights ({', '.join(broken)}) became NaN or infinite in the last step of "
             f"epoch {epoch}: training diverged. Try a smaller learning rate.",
+            losses=list(history),
+        )
+
+
+def _check_outputs(epoch: int, net: nn.Module, images: torch.Tensor, history: list) -> None:
+    """Raise if the network, as the epoch left it, gives NaN or inf outputs on the last batch.
+
+    The weights can stay finite (about 1e35 after one step with lr 1e38) and still overflow
+    every output, and no loss of the epoch was computed after its last step. The check runs in
+    eval mode without gradients, so it changes nothing: no batch-norm statistics, no dropout
+    draws from the random generator.
+    """
+    modes = {module: module.training for module in net.modules()}
+    net.eval()
+    try:
+        with torch.no_grad():
+            outputs = net(images)
+    finally:
+        for module, training in modes.items():  # parents first: each keeps its own mode
+            module.train(training)
+    tensors = outputs if isinstance(outputs, tuple | list) else [outputs]
+    if not all(bool(torch.isfinite(t).all()) for t in tensors if isinstance(t, torch.Tensor)):
+        raise DivergenceError(
+            f"the network's outputs on the last batch of epoch {epoch} are NaN or infinite, "
+            "though its weights are finite: training diverged. Try a smaller learning rate.",
             losses=list(history),
         )

@@ -7,10 +7,14 @@ downloads and the size limit against the registry.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -229,7 +233,11 @@ def write_bench(out: Path, variant: str, seconds: float, loss: float, accuracy: 
 def fake_gpu_run(out: Path, bundle: Path, site: Path, quick: bool = False) -> None:
     for folder in (out, bundle, site / "_static" / "demo-models"):
         folder.mkdir(parents=True, exist_ok=True)
-    (out / "steps.json").write_text(json.dumps({"quick": quick, "steps": []}))
+    steps = ["environment", "bench-plain", "bench-bf16", "bench-channels-last"]
+    steps += ["bench-no-cudnn-benchmark", "bench-compile", "docs"]
+    records = [{"step": step, "ok": True, "seconds": 1.0, "detail": ""} for step in steps]
+    run = {"quick": quick, "started": time.time() - 60, "steps": records}
+    (out / "steps.json").write_text(json.dumps(run))
     (out / "environment.json").write_text(json.dumps({"device": "cuda", "device_name": "H200"}))
     write_bench(out, "plain", 1.2, 0.0205, 98.9, train_reference_over_fast=41.0)
     write_bench(out, "bf16", 0.9, 0.0210, 98.85)
@@ -286,5 +294,239 @@ def test_the_unit_test_counts_come_from_junit_xml(tmp_path: Path) -> None:
     (tmp_path / "unit-tests.xml").write_text(
         '<testsuites><testsuite tests="10" failures="1" errors="1" skipped="2"/></testsuites>'
     )
-    item = bundle_report.unit_tests(tmp_path)
+    run = {"started": time.time() - 60, "steps": [{"step": "unit-tests", "ok": False}]}
+    item = bundle_report.unit_tests(tmp_path, run)
     assert (item["value"], item["met"]) == ("6 passed, 2 failed, 2 skipped", False)
+
+
+# --- Hostile or damaged bundles, and folders that are not the script's ------------------------
+
+
+def tar_member(name: str, data: bytes | None = None, link: str | None = None, hard=False):
+    """A (TarInfo, bytes) pair: a file of ``data``, or a symbolic (or ``hard``) link to ``link``."""
+    info = tarfile.TarInfo(name)
+    if link is not None:
+        info.type, info.linkname = (tarfile.LNKTYPE if hard else tarfile.SYMTYPE), link
+        return info, None
+    info.size = len(data)
+    return info, data
+
+
+def hostile_bundle(folder: Path, mnist: list, manifest: dict | None = None) -> Path:
+    """A bundle whose mnist.tar.xz holds ``mnist``'s members; the manifest lists every file."""
+    folder.mkdir(parents=True)
+    for archive in ("mnist", "graphviz", "onnxruntime-web"):
+        with tarfile.open(folder / f"{archive}.tar.xz", "w:xz") as tar:
+            for info, data in mnist if archive == "mnist" else []:
+                tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    files = {
+        p.name: {"bytes": p.stat().st_size, "sha256": make_bundle.sha256(p)}
+        for p in folder.iterdir()
+    }
+    record = {"dot_needs_glibc": "2.17", "files": files} | (manifest or {})
+    (folder / "manifest.json").write_text(json.dumps(record))
+    return folder
+
+
+def test_an_absolute_symlink_in_an_archive_is_refused(tmp_path: Path) -> None:
+    # With filter="tar" it was created: a later archive or step then wrote through it.
+    bundle = hostile_bundle(tmp_path / "bundle", [tar_member("MNIST", link=str(tmp_path))])
+    with pytest.raises(RuntimeError, match=r"mnist\.tar\.xz holds a member .* refused"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+    assert not (tmp_path / "work" / "data" / "MNIST").is_symlink()
+
+
+def test_a_relative_symlink_out_of_the_work_folder_is_refused(tmp_path: Path) -> None:
+    bundle = hostile_bundle(tmp_path / "bundle", [tar_member("up", link="../../..")])
+    with pytest.raises(RuntimeError, match=r"mnist\.tar\.xz holds a member"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+    assert not (tmp_path / "work" / "data" / "up").is_symlink()
+
+
+def test_a_hard_link_cannot_overwrite_a_file_outside(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("the user's file\n")
+    members = [tar_member("x", link=str(outside), hard=True), tar_member("x", b"overwritten")]
+    bundle = hostile_bundle(tmp_path / "bundle", members)
+    with pytest.raises(RuntimeError, match=r"mnist\.tar\.xz holds a member"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+    assert outside.read_text() == "the user's file\n"
+
+
+def test_a_member_that_climbs_out_is_refused_by_archive_name(tmp_path: Path) -> None:
+    bundle = hostile_bundle(tmp_path / "bundle", [tar_member("../escaped", b"x")])
+    with pytest.raises(RuntimeError, match=r"mnist\.tar\.xz holds a member"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+    assert not (tmp_path / "work" / "escaped").exists()
+
+
+@pytest.mark.parametrize("text", ["{not json", "", '["files"]', '{"files": ["mnist.tar.xz"]}'])
+def test_a_manifest_that_is_not_one_is_reported_by_name(tmp_path: Path, text: str) -> None:
+    bundle = hostile_bundle(tmp_path / "bundle", [tar_member("a", b"a")])
+    (bundle / "manifest.json").write_text(text)
+    with pytest.raises(RuntimeError, match=r"manifest\.json is missing or not a bundle manifest"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+
+
+def test_every_archive_the_runner_unpacks_must_be_in_the_manifest(tmp_path: Path) -> None:
+    bundle = hostile_bundle(tmp_path / "bundle", [tar_member("a", b"a")])
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    del manifest["files"]["graphviz.tar.xz"]  # it would be unpacked unchecked
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(RuntimeError, match=r"does not list graphviz\.tar\.xz"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+    assert not (tmp_path / "work" / "data").exists()
+
+
+@pytest.mark.parametrize("kind", ["absolute", "dot-dot", "link"])
+def test_the_manifest_may_name_only_files_inside_the_bundle(tmp_path: Path, kind: str) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the bundle's\n")
+    bundle = hostile_bundle(tmp_path / "bundle", [tar_member("a", b"a")])
+    (bundle / "inside-link").symlink_to(outside)
+    name = {"absolute": str(outside), "dot-dot": "../outside.txt", "link": "inside-link"}[kind]
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    # with its right SHA-256, the outside file used to pass the check
+    manifest["files"][name] = {"bytes": 17, "sha256": make_bundle.sha256(outside)}
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(RuntimeError, match=r"outside the bundle|out of the bundle"):
+        run_bundle.unpack(bundle, tmp_path / "work")
+
+
+def test_symlinked_mnist_files_are_archived_as_their_bytes(tmp_path: Path) -> None:
+    real = fake_mnist(tmp_path / "real")
+    linked = tmp_path / "linked" / "MNIST" / "raw"
+    linked.mkdir(parents=True)
+    for path in (real / "MNIST" / "raw").iterdir():
+        (linked / path.name).symlink_to(path)
+    (linked.parent / "SHA256SUMS").symlink_to(real / "MNIST" / "SHA256SUMS")
+    archive = tmp_path / "mnist.tar.xz"
+    make_bundle.write_xz(archive, make_bundle.mnist_files(tmp_path / "linked"))
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        assert all(member.isreg() for member in members), [m.name for m in members]
+        label = tar.extractfile("MNIST/raw/t10k-labels-idx1-ubyte").read()
+    assert label == b"t10k-labels-idx1-ubyte"
+
+
+def test_make_bundle_refuses_a_folder_of_the_users_and_deletes_nothing(
+    tmp_path: Path, offline_make_bundle, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    checkout = tmp_path / "checkout"
+    (checkout / ".git").mkdir(parents=True)
+    (checkout / "notes.txt").write_text("mine\n")
+    monkeypatch.setenv("MNIST_TUTORIAL_DATA", str(fake_mnist(tmp_path / "data")))
+    monkeypatch.chdir(checkout)
+    assert make_bundle.main(["--out", "."]) == 1  # it used to delete the folder, .git included
+    assert "not a bundle made by this script" in capsys.readouterr().err
+    assert (checkout / "notes.txt").read_text() == "mine\n"
+    assert (checkout / ".git").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout", "data"]  # nothing left
+
+
+def test_make_bundle_refuses_a_file_as_its_folder(tmp_path: Path, offline_make_bundle) -> None:
+    out = tmp_path / "bundle"
+    out.write_text("a file of the user's\n")
+    with pytest.raises(make_bundle.BundleError, match="is not a folder"):
+        offline_make_bundle(out, "3.12", "2.28", fake_mnist(tmp_path / "data"))
+    assert out.read_text() == "a file of the user's\n"
+
+
+def test_make_bundle_replaces_only_its_own_bundle_and_an_empty_folder(
+    tmp_path: Path, offline_make_bundle
+) -> None:
+    data, out = fake_mnist(tmp_path / "data"), tmp_path / "bundle"
+    out.mkdir()  # empty: fine
+    partial = tmp_path / "bundle.partial"  # the name of the old staging folder: the user's here
+    partial.mkdir()
+    (partial / "keep.txt").write_text("mine\n")
+    offline_make_bundle(out, "3.12", "2.28", data)
+    assert (out / make_bundle.MARKER).is_file()
+    assert "manifest.json" in {p.name for p in out.iterdir()}
+    (out / "stale.txt").write_text("from the last bundle\n")
+    offline_make_bundle(out, "3.12", "2.28", data)  # its own bundle: replaced
+    assert not (out / "stale.txt").exists()
+    assert (partial / "keep.txt").read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "bundle.partial", "data"]
+
+
+def test_a_failed_bundle_leaves_no_staging_folder(
+    tmp_path: Path, offline_make_bundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(make_bundle, "LIMIT_BYTES", 1000)
+    with pytest.raises(make_bundle.BundleError, match="over the limit"):
+        offline_make_bundle(tmp_path / "bundle", "3.12", "2.28", fake_mnist(tmp_path / "data"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+# --- A report uses only the results of the run it reports -------------------------------------
+
+
+def age(path: Path, seconds: float = 3600) -> None:
+    """Make ``path`` look written ``seconds`` ago: by an earlier run."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def new_run(out: Path, *steps: str, failed: tuple[str, ...] = ()) -> None:
+    """steps.json of a run that started now and ran ``steps`` (``failed`` among them)."""
+    records = [{"step": s, "ok": s not in failed, "seconds": 1.0, "detail": ""} for s in steps]
+    run = {"quick": False, "started": time.time() - 1, "steps": records}
+    (out / "steps.json").write_text(json.dumps(run))
+
+
+def test_a_failed_bench_step_reports_not_measured_not_last_runs_figures(tmp_path: Path) -> None:
+    out, bundle, site = tmp_path / "out", tmp_path / "bundle", tmp_path / "site"
+    fake_gpu_run(out, bundle, site)
+    for path in out.glob("bench-*.json"):
+        age(path)  # last run's 1.2 s and 41x: reported as "met" after a failed bench step
+    new_run(out, "environment", "bench-plain", "bench-bf16", failed=("bench-plain", "bench-bf16"))
+    found = verdicts(bundle_report.write_report(out, bundle, site))
+    training = [name for name in found if name.endswith("training after warm-up (s)")]
+    assert [found[name] for name in training] == [(None, None)]
+    assert found["training speed-up over the reference DataLoader pipeline (x)"] == (None, None)
+    assert found["option bf16 autocast: speed-up (x)"] == (None, None)
+    assert found["final training loss vs the CPU build"] == (None, None)
+    assert "met" not in (out / "report.txt").read_text().replace("MISSED", "")
+
+
+def test_a_result_whose_step_did_not_run_in_this_run_is_not_measured(tmp_path: Path) -> None:
+    out, bundle, site = tmp_path / "out", tmp_path / "bundle", tmp_path / "site"
+    fake_gpu_run(out, bundle, site)  # fresh files...
+    new_run(out, "install", "environment")  # ...but this run stopped before the benchmarks
+    found = verdicts(bundle_report.report(out, bundle, site))
+    assert found["option torch.compile: speed-up (x)"] == (None, None)
+    assert found["examples' build time (s)"] == (None, None)
+
+
+def test_last_runs_site_and_unit_tests_are_not_this_runs(tmp_path: Path) -> None:
+    out, bundle, site = tmp_path / "out", tmp_path / "bundle", tmp_path / "site"
+    fake_gpu_run(out, bundle, site)
+    (out / "unit-tests.xml").write_text('<testsuite tests="3" failures="0" errors="0"/>')
+    for path in [out / "unit-tests.xml", site / "build-facts.json", *site.rglob("ConvNet.json")]:
+        age(path)
+    new_run(out, "environment", "unit-tests", "docs", failed=("unit-tests", "docs"))
+    found = verdicts(bundle_report.report(out, bundle, site))
+    assert found["unit tests"] == (None, None)
+    assert found["examples' build time (s)"] == (None, None)
+    assert "docs build: ConvNet test accuracy (%)" not in found
+
+
+def test_last_runs_gpu_environment_does_not_make_this_a_gpu_run(tmp_path: Path) -> None:
+    out, bundle, site = tmp_path / "out", tmp_path / "bundle", tmp_path / "site"
+    fake_gpu_run(out, bundle, site)
+    age(out / "environment.json")  # this run's environment step failed: device unknown
+    new_run(out, "environment", "bench-plain", "bench-bf16", failed=("environment",))
+    result = bundle_report.report(out, bundle, site)
+    assert result["environment"] == {}
+    found = verdicts(result)
+    assert found["option bf16 autocast: speed-up (x)"] == (round(1.2 / 0.9, 3), None)
+
+
+def test_the_runner_starts_a_new_record_at_once(tmp_path: Path) -> None:
+    (tmp_path / "steps.json").write_text(json.dumps({"quick": False, "steps": [{"step": "x"}]}))
+    before = time.time()
+    run_bundle.Runner(tmp_path, tmp_path / "bundle", quick=True)
+    run = json.loads((tmp_path / "steps.json").read_text())
+    assert run["steps"] == []
+    assert before - 1 <= run["started"] <= time.time()

@@ -10,6 +10,7 @@ import os
 import shutil
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -426,6 +427,14 @@ def test_real_training_is_cached_end_to_end(mnist_root, model_cache, monkeypatch
     assert loaded.losses == trained.losses
 
 
+def test_a_config_of_numpy_numbers_has_the_key_of_its_plain_twin():
+    # "int64 is not JSON serializable" used to stop the cache for an np.arange sweep
+    numpy_config = TrainConfig(epochs=np.int64(2), lr=np.float64(0.05), seed=np.int64(3))
+    plain_config = TrainConfig(epochs=2, lr=0.05, seed=3)
+    cpu = torch.device("cpu")
+    assert cache_key("FCNet", numpy_config, cpu) == cache_key("FCNet", plain_config, cpu)
+
+
 def _section_class(section: str, name: str, edit: tuple[str, str] | None = None) -> type:
     """The class a section's cell defines, as a reader's notebook would define it (optionally
     with one edit), not imported from the package."""
@@ -435,7 +444,7 @@ def _section_class(section: str, name: str, edit: tuple[str, str] | None = None)
     if edit is not None:
         assert edit[0] in cell
         cell = cell.replace(*edit)
-    namespace: dict = {}
+    namespace: dict = {"torch": torch}  # a notebook where only torch was imported before
     exec(compile(cell, "<notebook cell>", "exec"), namespace)
     return namespace[name]
 
@@ -486,6 +495,9 @@ def test_class_fingerprint_ignores_where_a_class_is_written_but_not_what_it_does
     fingerprint = cache.class_fingerprint
     same = _section_class("plot_02_build_cnn.py", "ConvNet")
     assert fingerprint(same) == fingerprint(MODELS["ConvNet"])
+    # The cell uses torch without importing it: Python 3.11 compiles its torch.stack(...) to
+    # other instructions than the package's, where torch is imported in the same file.
+    assert fingerprint(_section_class("plot_03_train.py", "Trainer")) == fingerprint(cache.Trainer)
     edited = _section_class("plot_02_build_cnn.py", "ConvNet", ("padding=2)", "padding=1)"))
     assert fingerprint(edited) != fingerprint(MODELS["ConvNet"])
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from mnist_tutorial.config import (
+    OFFLINE_ENV,
     QUICK_ENV,
     QUICK_EPOCHS,
     QUICK_TRAIN_SUBSET,
@@ -16,6 +19,7 @@ from mnist_tutorial.config import (
     TrainConfig,
     env_flag,
     env_path,
+    offline_mode,
     quick_mode,
     tutorial_config,
 )
@@ -178,3 +182,49 @@ def test_tutorial_config_in_quick_mode_warns_and_shrinks(monkeypatch, capsys):
     assert config.train_subset == QUICK_TRAIN_SUBSET < 60_000
     # only the amount of training changes, not the recipe
     assert dataclasses.replace(config, epochs=10, train_subset=None) == TrainConfig()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "plain"),
+    [
+        ("epochs", np.int64(1), int),
+        ("batch_size", np.int32(64), int),
+        ("seed", np.uint32(7), int),
+        ("train_subset", np.int64(2048), int),
+        ("lr", np.float64(0.05), float),
+        ("lr", np.float32(0.5), float),
+        ("lr", 1, float),
+        ("momentum", Fraction(9, 10), float),
+        ("momentum", np.float16(0.5), float),
+    ],
+)
+def test_numbers_are_stored_as_plain_python_numbers(field, value, plain):
+    # np.arange sweeps give numpy scalars: accepted, then the cache's JSON failed on int64
+    config = TrainConfig(**{field: value})
+    assert type(getattr(config, field)) is plain
+    assert getattr(config, field) == plain(value)
+    assert json.loads(json.dumps(dataclasses.asdict(config)))[field] == plain(value)
+
+
+def test_a_sweep_from_np_arange_gives_configs_the_cache_can_write():
+    for epochs in np.arange(1, 4):
+        config = dataclasses.replace(TrainConfig(), epochs=epochs, lr=np.float64(0.1))
+        json.dumps(dataclasses.asdict(config))
+        assert dataclasses.replace(config) == config
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("on", True), ("false", False), ("0", False), ("", False)]
+)
+def test_offline_mode_reads_the_environment_with_the_one_switch_reader(
+    monkeypatch, value, expected
+):
+    monkeypatch.setenv(OFFLINE_ENV, value)
+    assert offline_mode() is expected
+
+
+@pytest.mark.parametrize("value", ["\uff4f\uff4e", "offline", "2"])  # fullwidth "on"
+def test_offline_mode_refuses_an_unclear_value(monkeypatch, value):
+    monkeypatch.setenv(OFFLINE_ENV, value)
+    with pytest.raises(ValueError, match=OFFLINE_ENV):
+        offline_mode()

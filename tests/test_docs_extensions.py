@@ -242,6 +242,23 @@ def test_the_build_page_names_the_gpu_settings_the_examples_use(
     assert "cudnn.benchmark) off, deterministic algorithms on" in build_facts.gpu_settings()
 
 
+SWITCHES = ("MNIST_TUTORIAL_QUICK", "MNIST_TUTORIAL_DETERMINISTIC", "MNIST_TUTORIAL_OFFLINE")
+
+
+def test_every_switch_is_read_with_the_packages_one_reader() -> None:
+    # conf.py read MNIST_TUTORIAL_OFFLINE on its own: "false" meant offline, a typo passed
+    root = Path(__file__).resolve().parents[1]
+    own_reads = re.compile(
+        r"(?:environ\.get\(|environ\[|getenv\()\s*[\"'](" + "|".join(SWITCHES) + ")"
+    )
+    sources = [*root.glob("docs/*.py"), *root.glob("mnist_tutorial/*.py")]
+    sources += [*root.glob("benchmarks/*.py"), *root.glob("examples/*.py"), root / "noxfile.py"]
+    found = [f"{p.name}: {m.group(0)}" for p in sources for m in own_reads.finditer(p.read_text())]
+    assert found == []
+    conf = (root / "docs" / "conf.py").read_text()
+    assert re.search(r"^_OFFLINE = offline_mode\(\) or not _online\(\)$", conf, re.M)
+
+
 # --- trained_networks: the assignment's targets, checked by the build, not by the lessons ----
 
 

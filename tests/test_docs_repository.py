@@ -158,3 +158,85 @@ def test_an_unknown_repository_says_what_to_do(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("installed something"))
     with pytest.raises(ModuleNotFoundError, match=r"Clone the mnist-tutorial project, run `pip"):
         run_cell(first_notebook_cell(None))
+
+
+# --- What may not reach the notebooks ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ssh://git@host.example.org/name\nimport os; os.system('id')",
+        "git://host.example.org/name\rprint('injected')",
+        "https://host.example.org/name\x00",
+        "https://host.example.org/na\tme",
+        "https://host.example.org/name\u2028print('injected')",
+        "https://host.example.org/na\u200bme",  # zero-width space: invisible in the cell
+    ],
+    ids=["newline", "carriage-return", "nul", "tab", "line-separator", "zero-width-space"],
+)
+def test_a_repository_url_with_a_control_character_is_refused(value: str, checkout: Path) -> None:
+    environ = {"MNIST_TUTORIAL_REPOSITORY": value, "MNIST_TUTORIAL_COMMIT": SHA}
+    with pytest.raises(ValueError, match=r"^MNIST_TUTORIAL_REPOSITORY=.*control character"):
+        repository(environ, checkout)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("https:///owner/repo", "names no host"),  # was a bare TypeError
+        ("https://", "names no host"),
+        ("http://:8080/owner/repo", "names no host"),
+        ("ssh:///owner/repo", "names no host"),
+        ("https://host.example.org:port/repo", "Port could not be cast"),  # a bare ValueError
+        ("https://[::1/repo", "Invalid IPv6 URL"),
+        ("ftp://host.example.org/repo", "scheme is not one of"),
+        ("https://host.example.org/", "names no repository"),
+        ("https://github.com/owner", "github.com/owner/name"),
+        ("https://host.example.org/my repo", "holds a space"),
+    ],
+)
+def test_a_malformed_repository_url_is_refused_naming_the_variable(
+    value: str, problem: str, checkout: Path
+) -> None:
+    environ = {"MNIST_TUTORIAL_REPOSITORY": value, "MNIST_TUTORIAL_COMMIT": SHA}
+    with pytest.raises(ValueError, match=r"^MNIST_TUTORIAL_REPOSITORY=") as error:
+        repository(environ, checkout)
+    assert problem in str(error.value)
+    assert "https://github.com/owner/name" in str(error.value)  # what to set instead
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("GITHUB_REPOSITORY", "owner/name\nimport os"), ("GITHUB_SHA", SHA + "\nimport os")],
+)
+def test_github_actions_values_that_would_break_the_cell_are_refused(
+    variable: str, value: str, checkout: Path
+) -> None:
+    environ = {"GITHUB_REPOSITORY": "owner/name", "GITHUB_SHA": SHA} | {variable: value}
+    with pytest.raises(ValueError, match=variable):
+        repository(environ, checkout)
+
+
+def test_an_origin_remote_with_a_newline_is_refused(checkout: Path) -> None:
+    git("remote", "add", "origin", "https://host.example.org/name\nimport os", cwd=checkout)
+    with pytest.raises(ValueError, match=r"the origin remote of .*control character"):
+        repository({}, checkout)
+
+
+@pytest.mark.parametrize(
+    "value", ["ssh://git@host.example.org:2222/name", "http://host.example.org:8080/name"]
+)
+def test_urls_with_a_port_are_still_taken(value: str, checkout: Path) -> None:
+    environ = {"MNIST_TUTORIAL_REPOSITORY": value, "MNIST_TUTORIAL_COMMIT": SHA}
+    assert repository(environ, checkout) == Repository(value, SHA)
+
+
+def test_a_local_clone_with_a_space_in_its_path_is_still_taken(
+    checkout: Path, tmp_path: Path
+) -> None:
+    clone = tmp_path / "my clone"
+    git("clone", "-q", str(checkout), str(clone), cwd=tmp_path)
+    found = repository({"MNIST_TUTORIAL_REPOSITORY": str(clone)}, checkout)
+    assert found.url == clone.as_uri()
+    assert "%20" in found.url

@@ -118,3 +118,21 @@ def test_unclear_deterministic_values_are_refused_before_any_setting(monkeypatch
     with pytest.raises(ValueError, match=rf"{DETERMINISTIC_ENV}=.*1, true, yes, on"):
         configure_cuda()
     assert torch.are_deterministic_algorithms_enabled() is before
+
+
+@pytest.mark.usefixtures("restore_backend_flags")
+@pytest.mark.parametrize("value", ["\uff4f\uff4e", "enabled", "2", "onn"])  # fullwidth "on" first
+def test_a_bad_deterministic_value_stops_a_cpu_run_too(monkeypatch, capsys, value):
+    # It used to pass every CPU run and stop only the GPU one.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv(DETERMINISTIC_ENV, value)
+    with pytest.raises(ValueError, match=rf"^{DETERMINISTIC_ENV}="):
+        select_device()
+    assert capsys.readouterr().out == ""  # stopped before choosing a device
+
+
+@pytest.mark.usefixtures("restore_backend_flags")
+def test_a_good_deterministic_value_is_fine_on_the_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv(DETERMINISTIC_ENV, "on")
+    assert select_device(verbose=False) == torch.device("cpu")

@@ -7,14 +7,18 @@ short), not by calling the checker's own code.
 from __future__ import annotations
 
 import math
+import threading
+import time
+from fractions import Fraction
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from mnist_tutorial.data import BLACK, TensorLoader
 from mnist_tutorial.evaluation import confusion_matrix, evaluate, predict, shift_images
-from mnist_tutorial.exercises import EXERCISES, check
+from mnist_tutorial.exercises import EXERCISES, STEP_TIMEOUT_S, check
 from mnist_tutorial.models import ConvNet, feature_maps
 
 
@@ -227,3 +231,127 @@ def test_export_exercises(tmp_path, mnist_test_dataset) -> None:
     moved[:, :, 4:, :] = images[:, :, :-4, :]  # 4 pixels down, black above
     right = int((onnx_logits(session, moved).argmax(axis=1) == list(range(10))).sum())
     assert_marked("shift-down-onnx", right, [right + 1, 11], session=session)
+
+
+# --- Answers that are not finite, too large, or never come ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [math.nan, -math.inf, np.float64("nan"), torch.tensor(math.inf), 10**400, -(10**400)],
+    ids=["nan", "-inf", "numpy-nan", "tensor-inf", "10**400", "-10**400"],
+)
+def test_a_non_finite_or_huge_number_gets_a_hint(answer: object) -> None:
+    # 10**400 used to crash float() with OverflowError; NaN and inf got a hint that did not say
+    # what was wrong with them.
+    for name in ("parameter-count", "momentum-limit", "fc1-share"):
+        hint = EXERCISES[name].judge(answer)
+        assert "finite number" in hint, name
+    assert check("parameter-count", answer) is False
+
+
+def test_a_fraction_too_large_for_a_float_gets_a_hint() -> None:
+    assert "finite number" in EXERCISES["flattened-size"].judge(Fraction(10**400, 3))
+
+
+@pytest.mark.parametrize("answer", [(10**400, 5), (math.nan, 96), (469, math.inf)])
+def test_a_tuple_with_a_non_finite_or_huge_part_gets_a_hint(answer: tuple) -> None:
+    assert "finite number" in EXERCISES["batches-per-epoch"].judge(answer)
+
+
+def returns(value: object):
+    """A correct training step that returns ``value`` instead of the loss."""
+
+    def step(net, optim, loss_function, images, labels) -> object:
+        good_step(net, optim, loss_function, images, labels)
+        return value
+
+    return step
+
+
+@pytest.mark.parametrize(
+    "value",
+    [math.nan, np.float64("nan"), torch.tensor(math.nan), math.inf],
+    ids=["nan", "numpy-nan", "tensor-nan", "inf"],
+)
+def test_a_training_step_that_returns_a_non_finite_loss_is_wrong(value: object) -> None:
+    # abs(nan - loss) > tolerance is False: a NaN used to be marked "Correct!"
+    hint = EXERCISES["training-step"].judge(returns(value))
+    assert "finite" in hint
+    assert check("training-step", returns(value)) is False
+
+
+def test_a_training_step_that_never_returns_is_stopped_with_a_message() -> None:
+    release = threading.Event()
+
+    def stuck(net, optim, loss_function, images, labels) -> float:
+        release.wait()  # stands for `while True: ...`; released at the end of the test
+        return 0.0
+
+    started = time.perf_counter()
+    try:
+        hint = EXERCISES["training-step"].judge(stuck, timeout=0.3)
+    finally:
+        release.set()
+    assert time.perf_counter() - started < 3
+    assert "did not return within 0.3 s" in hint
+    assert 1 <= STEP_TIMEOUT_S <= 10  # "a few seconds" by default
+
+
+def test_the_timeout_passes_through_check_and_a_quick_step_is_unaffected(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert check("training-step", good_step, timeout=0.3) is True
+    assert check("training-step", lambda *args: time.sleep(1), timeout=0.3) is False
+    assert "did not return within 0.3 s" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="timeout"):
+        check("training-step", good_step, timeout=-1)
+
+
+def test_an_error_in_the_readers_step_reaches_the_reader() -> None:
+    def broken(net, optim, loss_function, images, labels) -> float:
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
+        check("training-step", broken)
+
+
+def test_most_confused_pair_refuses_non_finite_huge_and_fractional_digits(
+    linear_net, mnist_test
+) -> None:
+    # (inf, 1, 5) and a count of 10**400 used to crash with OverflowError, NaN with ValueError,
+    # and 4.4 was rounded to 4 and could be marked right.
+    judge = EXERCISES["most-confused-pair"].judge
+    for answer in [(math.inf, 1, 5), (math.nan, 1, 5), (1, 2, 10**400), (1, 2, math.nan)]:
+        assert "finite number" in judge(answer, net=linear_net), answer
+    result = predict(linear_net, TensorLoader(*mnist_test, batch_size=1000))
+    both_ways = confusion_matrix(result.labels, result.predicted).fill_diagonal_(0)
+    both_ways = (both_ways + both_ways.T).triu()
+    a, b = divmod(int(both_ways.argmax()), 10)
+    count = int(both_ways[a, b])
+    assert check("most-confused-pair", (a, b, count), net=linear_net)
+    assert "two different digits" in judge((a + 0.4, b, count), net=linear_net)
+    assert "two different digits" in judge((a, b + 0.5, count), net=linear_net)
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        torch.tensor([[-1.0, 0.0, 1.0]] * 3) / 0.0,  # "normalised" by its sum, which is 0
+        torch.tensor([[-math.inf, 0.0, math.inf]] * 3),
+        torch.tensor([[-1.0, math.nan, 1.0]] * 3),
+    ],
+    ids=["divided-by-its-zero-sum", "infinite", "one-nan"],
+)
+def test_a_filter_with_nan_or_inf_weights_is_wrong(kernel: torch.Tensor) -> None:
+    hint = EXERCISES["vertical-edge-filter"].judge(kernel)
+    assert "finite" in hint
+    assert check("vertical-edge-filter", kernel) is False
+
+
+def test_a_filter_with_weights_near_a_floats_limit_is_judged_by_what_it_detects() -> None:
+    huge = torch.tensor([[1e308, 1e308, -1e308]] * 3, dtype=torch.double)
+    # its responses used to overflow into NaN, which passed every test: it is not zero-sum
+    assert "add up to zero" in EXERCISES["vertical-edge-filter"].judge(huge)
+    edge = torch.tensor([[-1e308, 0.0, 1e308]] * 3, dtype=torch.double)
+    assert check("vertical-edge-filter", edge)  # a scaled edge filter is still one

@@ -26,15 +26,33 @@ from mnist_tutorial.export import export_onnx, write_demo_data
 from mnist_tutorial.models import FCNet
 
 
-def fake_tarball() -> bytes:
+def fake_tarball(links: dict[str, tarfile.TarInfo] | None = None) -> bytes:
+    """The fake package; ``links``: file name -> a link member that stands in for that file."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name in ort_runtime.FILES:
             content = fake_content(name)
             info = tarfile.TarInfo(f"package/dist/{name}")
-            info.size = len(content)
-            archive.addfile(info, io.BytesIO(content))
+            if name in (links or {}):
+                info = links[name]
+                info.name = f"package/dist/{name}"
+                info = (info, None)
+            else:
+                info.size = len(content)
+                info = (info, io.BytesIO(content))
+            archive.addfile(*info)
+        # a copy of the first file elsewhere in the package, for a link to point to
+        first = ort_runtime.FILES[0]
+        copy = tarfile.TarInfo(f"package/copy/{first}")
+        copy.size = len(fake_content(first))
+        archive.addfile(copy, io.BytesIO(fake_content(first)))
     return buffer.getvalue()
+
+
+def link(target: str, hard: bool = False) -> tarfile.TarInfo:
+    info = tarfile.TarInfo("link")
+    info.type, info.linkname = (tarfile.LNKTYPE if hard else tarfile.SYMTYPE), target
+    return info
 
 
 def fake_content(name: str) -> bytes:
@@ -136,3 +154,30 @@ def test_the_demo_goes_right_after_its_label() -> None:
     source = ["Text.\n\n.. _live-demo:\n\nMore text.\n"]
     live_demo._insert_demo(None, "auto_examples/plot_08", source)
     assert ".. _live-demo:\n\n.. live-demo::\n" in source[0]
+
+
+@pytest.mark.usefixtures("fake_hashes")
+@pytest.mark.parametrize(
+    ("target", "hard"),
+    [
+        ("../copy/ort.wasm.min.js", False),
+        ("package/copy/ort.wasm.min.js", True),
+        ("/etc/hostname", False),
+        ("/etc/hostname", True),
+    ],
+    ids=["symlink-in-archive", "hard-link-in-archive", "absolute-symlink", "absolute-hard-link"],
+)
+def test_a_runtime_file_that_is_a_link_is_refused(tmp_path: Path, target: str, hard: bool) -> None:
+    # Links were followed (inside the archive) or failed with a bare KeyError (outside it).
+    tarball = fake_tarball({ort_runtime.FILES[0]: link(target, hard)})
+    with pytest.raises(
+        RuntimeError, match=r"ort\.wasm\.min\.js in the onnxruntime-web .* is a link"
+    ):
+        ort_runtime.install(tmp_path, tarball=tarball)
+    assert not (tmp_path / ort_runtime.SITE_FOLDER / ort_runtime.FILES[0]).exists()
+
+
+@pytest.mark.usefixtures("fake_hashes")
+def test_the_fake_package_with_links_elsewhere_still_installs(tmp_path: Path) -> None:
+    folder = ort_runtime.install(tmp_path, tarball=fake_tarball())
+    assert (folder / ort_runtime.FILES[0]).read_bytes() == fake_content(ort_runtime.FILES[0])

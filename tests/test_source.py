@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +41,27 @@ def test_html_is_highlighted_and_holds_the_same_code() -> None:
 def test_objects_without_source_are_refused() -> None:
     with pytest.raises(TypeError, match="cannot show the source of 3"):
         show_source(3)
+
+
+def test_a_module_is_shown_whole_under_its_own_name() -> None:
+    # It used to raise a bare AttributeError (a module has no __qualname__).
+    import mnist_tutorial.graph as module
+
+    shown = show_source(module)
+    assert shown.text == Path(module.__file__).read_text()
+    assert shown.name == "mnist_tutorial.graph"
+    assert 'data-source="mnist_tutorial.graph"' in shown._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("obj", "kind"),
+    [
+        (Trainer.train.__code__, "code"),
+        (functools.partial(show_source, ConvNet), "partial"),
+        (ConvNet.__dict__["forward"].__get__, "method-wrapper"),
+        (sys, "module"),  # built in: no Python file
+    ],
+)
+def test_objects_without_a_name_or_a_file_are_refused_clearly(obj: object, kind: str) -> None:
+    with pytest.raises(TypeError, match="pass a module, class, function or method"):
+        show_source(obj)

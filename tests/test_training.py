@@ -278,6 +278,74 @@ def test_short_real_training_reaches_the_stated_accuracy(mnist_train, mnist_test
     assert result.accuracy >= REAL_MIN_ACCURACY
 
 
+def one_batch_at(lr: float, epochs: int = 1):
+    """A trainer with one batch per epoch: no loss of an epoch sees its last step."""
+    torch.manual_seed(0)
+    net, loader = toy_problem(n=16, batch_size=16)
+    return net, CheckedTrainer(net, sgd(net, lr=lr), nn.CrossEntropyLoss(), loader, log=None)
+
+
+def test_finite_weights_with_non_finite_outputs_are_a_divergence():
+    # lr 1e38: the weights stay finite (about 1e35) but every output overflows; it used to
+    # "train" and return a finite loss
+    net, trainer = one_batch_at(1e38)
+    with pytest.raises(DivergenceError, match=r"outputs on the last batch of epoch 1") as error:
+        trainer.train(1)
+    assert all(bool(torch.isfinite(p).all()) for p in net.parameters())
+    assert "smaller learning rate" in str(error.value)
+    assert error.value.losses == []
+
+
+def test_non_finite_outputs_stop_the_first_epoch_not_the_next():
+    _, trainer = one_batch_at(1e38)
+    with pytest.raises(DivergenceError, match=r"epoch 1\b"):
+        trainer.train(3)
+
+
+def test_the_output_check_changes_no_statistics_no_random_draws_and_no_modes():
+    def net_with_state():
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 3))
+
+    x = torch.randn(32, 4)
+    batches = [(x[:16], x[:16, :3].argmax(1)), (x[16:], x[16:, :3].argmax(1))]
+    net = net_with_state()
+    CheckedTrainer(net, sgd(net, lr=0.01), nn.CrossEntropyLoss(), batches, log=None).train(2)
+    after_trainer = torch.rand(1)
+    reference = net_with_state()  # the same steps without the Trainer and its checks
+    optim = sgd(reference, lr=0.01)
+    for _ in range(2):
+        for images, labels in batches:
+            optim.zero_grad()
+            nn.functional.cross_entropy(reference(images), labels).backward()
+            optim.step()
+    assert torch.equal(torch.rand(1), after_trainer)  # no extra dropout draws
+    assert torch.equal(net[1].running_mean, reference[1].running_mean)
+    assert torch.equal(net[3].weight, reference[3].weight)
+    assert all(module.training for module in net.modules())
+
+
+def test_a_net_whose_outputs_are_a_tuple_is_checked_too():
+    class TwoHeads(nn.Module):
+        def __init__(self, second: float):
+            super().__init__()
+            self.body, self.second = nn.Linear(4, 3), second
+
+        def forward(self, x):
+            scores = self.body(x)
+            return scores, scores * self.second
+
+    def first_head_loss(outputs, labels):
+        return nn.functional.cross_entropy(outputs[0], labels)
+
+    loader = toy_problem(n=16, batch_size=16)[1]
+    net = TwoHeads(2.0)
+    assert len(CheckedTrainer(net, sgd(net), first_head_loss, loader, log=None).train(2)) == 2
+    net = TwoHeads(math.inf)  # the loss never sees the second head, the check does
+    with pytest.raises(DivergenceError, match="outputs on the last batch"):
+        CheckedTrainer(net, sgd(net), first_head_loss, loader, log=None).train(1)
+
+
 def test_taught_trainer_prints_the_assignments_lines_and_returns_one_loss_per_epoch(capsys):
     net, loader = toy_problem()
     losses = Trainer(net, sgd(net), nn.CrossEntropyLoss(), loader).train(3)

@@ -156,3 +156,14 @@ def test_downloaded_script_says_how_to_install_its_package(html_dir: Path, name:
         assert "pip install -e ." in header
     assert header.splitlines()[-1] == f"#     python {name}.py"
     compile(script, name, "exec")
+
+
+def test_later_sections_use_the_network_that_section_3s_own_trainer_trained(
+    example_pages,
+) -> None:
+    # Section 3 trains with the Trainer written on its page; the package's identical copy must
+    # find that network in the cache, or every later section would quietly train its own.
+    evaluation = example_pages["plot_04_evaluate"].outputs
+    assert any("Loaded the trained ConvNet from the cache" in out for out in evaluation), (
+        "section 4 did not load section 3's ConvNet from the cache"
+    )
