@@ -45,12 +45,12 @@ def test_objects_without_source_are_refused() -> None:
 
 def test_a_module_is_shown_whole_under_its_own_name() -> None:
     # It used to raise a bare AttributeError (a module has no __qualname__).
-    import mnist_tutorial.graph as module
+    import mnist_tutorial.throughput as module
 
     shown = show_source(module)
     assert shown.text == Path(module.__file__).read_text()
-    assert shown.name == "mnist_tutorial.graph"
-    assert 'data-source="mnist_tutorial.graph"' in shown._repr_html_()
+    assert shown.name == "mnist_tutorial.throughput"
+    assert 'data-source="mnist_tutorial.throughput"' in shown._repr_html_()
 
 
 @pytest.mark.parametrize(
