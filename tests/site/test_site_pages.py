@@ -17,6 +17,7 @@ PROGRESS_BAR = re.compile(r"\d+%\||\d+/\d+ \[\d|it/s\]|s/it\]|[█▏▎▍▌�
 # "ValueError: ...", "UserWarning: ..." at the start of a printed line: something went wrong.
 ERROR_LINE = re.compile(r"^\s*\S*(Error|Exception|Warning)\b.*:", re.MULTILINE)
 DIGRAPH_REPR = "<graphviz.graphs."
+GRAPH_SVG_REPR = "<GraphSVG:"  # mnist_tutorial.graph.show_graph's object, shown as text
 
 
 def figures(page: Page) -> list[dict[str, str]]:
@@ -41,6 +42,8 @@ def test_cnn_page_shows_the_network_graph_as_svg(example_pages: dict[str, Page])
     page = example_pages["plot_02_build_cnn"]
     graphs = [img for img in figures(page) if img["src"].endswith(".svg")]
     assert graphs, "the CNN page has no SVG image: the graphviz scraper did not run"
+    # make_dot's graph and show_graph's drawing of it are one graph: drawn once
+    assert len(graphs) == 1, f"the CNN page shows {len(graphs)} SVG graphs: {graphs}"
     svg = resolve(page, graphs[0]["src"])[0].read_text(encoding="utf-8")
     assert "<svg" in svg
     assert "conv1" in svg, "the SVG graph does not name the conv1 layer's parameters"
@@ -68,6 +71,7 @@ def test_section_output_is_clean(example_pages: dict[str, Page], name: str) -> N
     page = example_pages[name]
     assert "Traceback" not in page.text, f"{name}: a code cell raised an exception"
     assert DIGRAPH_REPR not in page.text, f"{name}: a graph is shown as its repr, not drawn"
+    assert GRAPH_SVG_REPR not in page.text, f"{name}: show_graph's object is shown as its repr"
     output = printed(page)
     bar = PROGRESS_BAR.search(output)
     assert bar is None, f"{name}: a progress bar was captured: {bar.group(0)!r}"
@@ -79,7 +83,9 @@ def test_no_page_shows_a_traceback_or_a_graph_repr(all_pages: list[Page]) -> Non
     bad = [
         str(page.path)
         for page in all_pages
-        if "Traceback (most recent call last)" in page.text or DIGRAPH_REPR in page.text
+        if "Traceback (most recent call last)" in page.text
+        or DIGRAPH_REPR in page.text
+        or GRAPH_SVG_REPR in page.text
     ]
     assert not bad, f"pages with a traceback or a graphviz repr: {bad}"
 
