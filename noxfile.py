@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,15 +107,6 @@ def exclusive_lock(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def require_dot(session: nox.Session) -> None:
-    if shutil.which("dot") is None:
-        session.error(
-            "The Graphviz program `dot` is missing; the network graph cannot be drawn without it. "
-            "Install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
-            "graphviz; conda: conda install graphviz) and run again."
-        )
-
-
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the unit tests (set MNIST_TUTORIAL_DATA to use a local copy of MNIST)."""
@@ -153,7 +143,6 @@ def build_docs(session: nox.Session, quick: bool) -> None:
 
 
 def _build_docs(session: nox.Session, env: dict[str, str]) -> None:
-    require_dot(session)
     session.install("-e", ".[docs]")
     build_command.remove_generated()
     env.setdefault("MNIST_TUTORIAL_CACHE", str(build_command.MODEL_CACHE))

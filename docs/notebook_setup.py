@@ -26,8 +26,6 @@ from sphinx.application import Sphinx
 _HEADER = """\
 # Setup for Colab or a fresh Jupyter: {what}
 # On Colab, train on a GPU: Runtime -> Change runtime type -> GPU (then run all cells again).
-# The network graph needs Graphviz's `dot` program; Colab has it, elsewhere install it with
-# your package manager (in a notebook: !apt-get install -y graphviz).
 try:
     import graphviz
     import mnist_tutorial
@@ -122,8 +120,7 @@ def script_header(repository: Repository | None, script: str) -> str:
             "# the code that produced this page's outputs (once per environment):",
             "#     python -m pip install torchviz graphviz setuptools \\",
             f"#         {json.dumps(repository.pip_requirement)}",
-            "# Section 2's network graph also needs Graphviz's `dot` program (apt-get install",
-            "# graphviz, brew install graphviz or conda install graphviz). Then run it:",
+            "# Section 2's graph needs no system Graphviz: the package draws it. Then run it:",
         ]
     return "\n".join([*lines, f"#     python {script}", "", ""])
 
