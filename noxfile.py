@@ -125,8 +125,10 @@ def lint(session: nox.Session) -> None:
 
 
 def build_docs(session: nox.Session, quick: bool) -> None:
-    """A clean build; ``quick`` forces quick mode, else MNIST_TUTORIAL_QUICK decides.
+    """Build the site; ``quick`` forces quick mode, else MNIST_TUTORIAL_QUICK decides.
 
+    Incremental unless the arguments hold ``--clean``: only the sections whose code, data or
+    settings changed run again (docs/incremental.py). The other arguments go to sphinx-build.
     Locked: a second build in the same checkout stops at once instead of deleting the
     first one's outputs.
     """
@@ -135,34 +137,60 @@ def build_docs(session: nox.Session, quick: bool) -> None:
         env["MNIST_TUTORIAL_QUICK"] = quick_value(quick)  # before the slow steps: fail fast
     except ValueError as error:
         session.error(str(error))
+    clean, arguments = build_command.split_clean_flag(list(session.posargs))
     try:
         with exclusive_lock(BUILD_LOCK):
-            _build_docs(session, env)
+            _build_docs(session, env, clean, arguments)
     except BuildLocked as error:
         session.error(str(error))
 
 
-def _build_docs(session: nox.Session, env: dict[str, str]) -> None:
+def _build_docs(
+    session: nox.Session, env: dict[str, str], clean: bool, arguments: list[str]
+) -> None:
     session.install("-e", ".[docs]")
-    build_command.remove_generated()
+    if clean:
+        build_command.remove_generated()
     env.setdefault("MNIST_TUTORIAL_CACHE", str(build_command.MODEL_CACHE))
-    session.run("sphinx-build", *build_command.sphinx_arguments(), *session.posargs, env=env)
+    session.run("sphinx-build", *build_command.sphinx_arguments(), *arguments, env=env)
     session.log(f"The tutorial is in {build_command.HTML / 'index.html'}")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the tutorial from scratch, executing every example (CUDA if available).
+    """Build the tutorial, executing the examples (CUDA if available); `-- --clean` from scratch.
 
-    Full by default; MNIST_TUTORIAL_QUICK=1 makes it a quick build, like docs-quick.
+    Full by default; MNIST_TUTORIAL_QUICK=1 makes it a quick build, like docs-quick. Without
+    --clean, only the sections whose code, data or settings changed run again.
     """
     build_docs(session, quick=False)
 
 
 @nox.session(name="docs-quick")
 def docs_quick(session: nox.Session) -> None:
-    """Build the tutorial in quick mode: tiny training runs, to check the rendering only."""
+    """Build the tutorial in quick mode (tiny training runs), to check the rendering only."""
     build_docs(session, quick=True)
+
+
+@nox.session(name="docs-live")
+def docs_live(session: nox.Session) -> None:
+    """Serve the tutorial on http://127.0.0.1:8000, rebuild what an edit changed, reload.
+
+    Incremental, like `nox -s docs`; MNIST_TUTORIAL_QUICK=1 for quick mode. Extra arguments go
+    to sphinx-autobuild (e.g. `-- --port 8001`).
+    """
+    env = session_env(session)
+    try:
+        env["MNIST_TUTORIAL_QUICK"] = quick_value(False)
+    except ValueError as error:
+        session.error(str(error))
+    env.setdefault("MNIST_TUTORIAL_CACHE", str(build_command.MODEL_CACHE))
+    session.install("-e", ".[docs,live]")
+    try:
+        with exclusive_lock(BUILD_LOCK):
+            session.run(*build_command.live_command(), *session.posargs, env=env)
+    except BuildLocked as error:
+        session.error(str(error))
 
 
 @nox.session

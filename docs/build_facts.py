@@ -1,7 +1,8 @@
 """The "About this build" page: device, versions, date, quick mode, and each section's time.
 
-Each example is timed by ``time_example``, a sphinx-gallery ``reset_modules`` hook (called
-with the example's file name just before it runs and just after its page is written).
+Each example is timed by ``example_reset.time_example``, a sphinx-gallery ``reset_modules``
+hook (called with the example's file name just before it runs and just after its page is
+written); incremental.py records which run made each section's outputs.
 The same record goes into the built site as ``build-facts.json``, for scripts to read (the GPU
 bundle's report, ``benchmarks/bundle_report.py``).
 """
@@ -12,54 +13,22 @@ import datetime
 import json
 import platform
 import re
-import subprocess
-import time
 from pathlib import Path
 
 from docutils import nodes
+from example_reset import forget_times, section_times
+from incremental import commit_description, section_run
 from sections import GALLERY, tutorial_sections
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-ROOT = Path(__file__).resolve().parents[1]
 RECORD = "build-facts.json"  # in the root of the built site
 _FACTS: dict[str, str] = {}
-_STARTED: dict[str, float] = {}  # example stem -> time.perf_counter() when it started
-_SECONDS: dict[str, float] = {}  # example stem -> how long it took, for the examples run now
-
-
-def time_example(gallery_conf: dict, fname: str, when: str) -> None:
-    """sphinx-gallery reset_modules hook: the running time of each example run in this build."""
-    stem = Path(fname).stem
-    if when == "before":
-        _STARTED[stem] = time.perf_counter()
-    elif stem in _STARTED:
-        _SECONDS[stem] = time.perf_counter() - _STARTED.pop(stem)
-
-
-def section_seconds(stem: str) -> float | None:
-    """How long the example ``stem`` ran in this build; None if it did not run."""
-    return _SECONDS.get(stem)
 
 
 def device_fact() -> str:
     """The device this build trained on, as the build page shows it."""
     return _FACTS.get("Device", "unknown")
-
-
-def _git_commit() -> str:
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown (not a git checkout)"
-    return result.stdout.strip()
 
 
 def build_facts() -> dict[str, str]:
@@ -78,7 +47,7 @@ def build_facts() -> dict[str, str]:
     cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
     return {
         "Date (UTC)": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "Commit": _git_commit(),
+        "Commit": commit_description(),
         "Quick mode": "on: short training runs, numbers are not the real results"
         if quick_mode()
         else "off: full training runs",
@@ -138,42 +107,68 @@ def _collect_facts(app: Sphinx) -> None:
 
 
 class BuildInfo(SphinxDirective):
-    """``.. build-info::`` the build facts and the running time of every section."""
+    """``.. build-info::`` the build facts, and when and from what each section's outputs come."""
 
     def run(self) -> list[nodes.Node]:
         lines = [".. list-table::", "   :widths: 30 70", ""]
         for key, value in _FACTS.items():
             lines += [f"   * - {key}", f"     - {value}"]
-        if not _SECONDS:
-            lines += ["", "No example ran in this build (their pages were up to date)."]
-            return self.parse_text_to_nodes("\n".join(lines))
-        total = format_minutes(sum(_SECONDS.values()))
+        sections, seconds = tutorial_sections(), section_times()
+        ran = [section for section in sections if section.stem in seconds]
+        if len(ran) == len(sections):
+            summary = f"Every section ran in this build, {format_minutes(sum(seconds.values()))}"
+        else:
+            summary = (
+                f"{len(ran)} of {len(sections)} sections ran in this build; the others kept the "
+                "outputs of an earlier build, whose date and commit they show"
+            )
         lines += [
             "",
-            f"Running time of each section (minutes:seconds), {total} "
-            f"in all (sphinx-gallery's table: :ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
+            f"{summary} (minutes:seconds; sphinx-gallery's table: "
+            f":ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
             "",
             ".. list-table::",
             "   :header-rows: 1",
-            "   :widths: 70 30",
+            "   :widths: 40 25 20 15",
             "",
             "   * - Section",
-            "     - Time",
+            "     - Outputs made (UTC)",
+            "     - From commit",
+            "     - Running time",
         ]
-        for section in tutorial_sections():
-            seconds = _SECONDS.get(section.stem)
-            time_text = "not run in this build" if seconds is None else format_minutes(seconds)
-            lines += [f"   * - :doc:`/{section.docname}`", f"     - {time_text}"]
+        for section in sections:
+            run = section_run(section.stem) or {}
+            made = run.get("date", "unknown")
+            if section.stem not in seconds and run:
+                made += " (an earlier build)"
+            ran_for = run.get("seconds")
+            time_text = "unknown" if ran_for is None else format_minutes(ran_for)
+            lines += [
+                f"   * - :doc:`/{section.docname}`",
+                f"     - {made}",
+                f"     - {run.get('commit', 'unknown')}",
+                f"     - {time_text}",
+            ]
         return self.parse_text_to_nodes("\n".join(lines))
 
 
 def write_record(app: Sphinx, exception: Exception | None) -> None:
-    """Write the facts and each section's seconds (null: not run) to ``build-facts.json``."""
+    """Write ``build-facts.json``: the facts, the seconds of each section run now (null: it
+    kept earlier outputs) and the run that made each section's outputs."""
     if exception is not None or app.builder.format != "html":
         return
-    seconds = {section.stem: _SECONDS.get(section.stem) for section in tutorial_sections()}
-    record = {"facts": _FACTS, "section_seconds": seconds}
+    stems = [section.stem for section in tutorial_sections()]
+    record = {
+        "facts": _FACTS,
+        "section_seconds": {stem: section_times().get(stem) for stem in stems},
+        "section_runs": {stem: _public(section_run(stem)) for stem in stems},
+    }
     (Path(app.outdir) / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _public(run: dict | None) -> dict | None:
+    """A run's date, commit, device and seconds, without its list of input digests."""
+    return None if run is None else {k: v for k, v in run.items() if k != "inputs"}
 
 
 def _always_reread_build_page(app, env, added, changed, removed) -> list[str]:
@@ -182,7 +177,7 @@ def _always_reread_build_page(app, env, added, changed, removed) -> list[str]:
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    _SECONDS.clear()  # a second build in the same process starts with no times
+    forget_times()  # a second build in the same process starts with no times
     app.connect("builder-inited", _collect_facts)
     app.connect("env-get-outdated", _always_reread_build_page)
     app.connect("build-finished", write_record)

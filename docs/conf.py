@@ -39,6 +39,8 @@ extensions = [
     "sphinx-mathjax-offline",
     "sections",  # the section list from ../examples: breadcrumbs and the index's cards
     "build_facts",  # build.rst: device, versions, date, quick mode, each section's time
+    # re-run a section only when its code, data or settings changed; record each run
+    "incremental",
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
     "repository",  # records the repository and commit in the site (repository.json)
@@ -81,7 +83,7 @@ sphinx_gallery_conf = {
     # the True that check() returns at the end of a solution is not shown (it printed a verdict).
     "ignore_repr_types": r"graphviz\.|mnist_tutorial\.graph\.GraphSVG|<class 'bool'>",
     # Seed, close figures and free CUDA memory between examples; time each one for build.rst.
-    "reset_modules": ("matplotlib", "example_reset.reset_state", "build_facts.time_example"),
+    "reset_modules": ("matplotlib", "example_reset.reset_state", "example_reset.time_example"),
     "reset_modules_order": "both",
     "first_notebook_cell": FIRST_NOTEBOOK_CELL,
     "download_all_examples": True,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from build_facts import device_fact, format_minutes, section_seconds
+from build_facts import format_minutes
+from incremental import section_run
 from repository import Repository, this_build
 from sections import example_stem, insert_under_title
 from sphinx.application import Sphinx
@@ -53,14 +54,20 @@ def launch_rst(links: LaunchLinks) -> str:
 
 
 def facts_rst(stem: str) -> str:
-    """Which device built this page and how long its code ran, from this build's own record."""
-    seconds = section_seconds(stem)
-    ran = "was not run in this build" if seconds is None else f"ran in {format_minutes(seconds)}"
-    return (
-        ".. rst-class:: page-facts\n\n"
-        f"Built on {device_fact()}; this section's code {ran} (minutes:seconds). "
-        "See :doc:`/build`.\n\n"
-    )
+    """Where, when and from which commit this section's outputs were made (the build's record).
+
+    In an incremental build a section that did not run keeps the outputs, and so the facts,
+    of the build that ran it (incremental.py).
+    """
+    run = section_run(stem)
+    if run is None:
+        made = "This section's code did not run in this build"
+    else:
+        made = (
+            f"Built on {run['device']} on {run['date']} UTC from commit {run['commit']}; "
+            f"this section's code ran in {format_minutes(run['seconds'])} (minutes:seconds)"
+        )
+    return f".. rst-class:: page-facts\n\n{made}. See :doc:`/build`.\n\n"
 
 
 def _insert(app: Sphinx, docname: str, source: list[str]) -> None:

@@ -192,7 +192,19 @@ def write_demo_data(folder: Path) -> Path:
 
 def _write_demo_data(app: Sphinx) -> None:
     if app.builder.format == "html":
-        write_demo_data(Path(app.outdir) / "_static" / MODELS_FOLDER)
+        from incremental import run_step
+        from trained_networks import trained_network_files
+
+        folder = Path(app.outdir) / "_static" / MODELS_FOLDER
+        run_step(
+            app,
+            "the live demo's data",
+            Path(__file__),
+            # the networks, and the ONNX files section 8 exported from them
+            reads=lambda: [*trained_network_files(), *sorted(folder.glob("*.onnx"))],
+            outputs=lambda: [folder / DEMO_DATA],
+            function=lambda: write_demo_data(folder),
+        )
 
 
 def _check_models(app: Sphinx, exception: Exception | None) -> None:

@@ -98,11 +98,33 @@ class TrainedWeights(SphinxDirective):
         return [nodes.container("", nodes.raw("", html, format="html"))]
 
 
+def trained_network_files() -> list[Path]:
+    """The model-cache files of both networks for this build's settings (they may not exist)."""
+    from mnist_tutorial.cache import cache_key, cache_path
+    from mnist_tutorial.config import tutorial_config
+    from mnist_tutorial.environment import select_device
+
+    device, config = select_device(verbose=False), tutorial_config()
+    return [cache_path(model, cache_key(model, config, device)) for model in MODELS]
+
+
 def _publish(app: Sphinx) -> None:
     if app.builder.format == "html":
+        from incremental import run_step
+
         from mnist_tutorial.export import export_dir
 
-        publish_trained_networks(export_dir())  # the site sets it (live_demo.py)
+        folder = export_dir()  # the site sets it (live_demo.py)
+        run_step(
+            app,
+            "publish the trained networks",
+            Path(__file__),
+            reads=trained_network_files,
+            outputs=lambda: [
+                folder / f"{model}{ext}" for model in MODELS for ext in (".pt", ".json")
+            ],
+            function=lambda: publish_trained_networks(folder),
+        )
 
 
 def _insert_table(app: Sphinx, docname: str, source: list[str]) -> None:

@@ -234,6 +234,11 @@ def _write_atomically(path: Path, trained: TrainedModel, key: str) -> None:
         raise
 
 
+def cache_path(model_name: str, key: str) -> Path:
+    """The cache file of ``model_name`` trained as ``key`` (:func:`cache_key`) says."""
+    return cache_dir() / f"{model_name}-{key[:20]}.pt"
+
+
 def load_or_train(
     model_name: str,
     config: TrainConfig,
@@ -257,7 +262,7 @@ def load_or_train(
         raise TypeError(f"trainer_class must be a class such as Trainer, got {trainer_class!r}")
     device = torch.device(device)
     key = cache_key(model_name, config, device, model_class, trainer_class)
-    path = cache_dir() / f"{model_name}-{key[:20]}.pt"
+    path = cache_path(model_name, key)
     if path.is_file():
         cached = _read(path, key, model_class, config, device)
         if cached is not None:

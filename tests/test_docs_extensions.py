@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
 import build_facts
+import example_reset
 import notebook_setup
 import trained_networks
 from figure_text import (
@@ -55,24 +56,32 @@ def test_sections_are_read_from_the_example_files(tmp_path: Path) -> None:
 
 
 def test_each_example_is_timed_between_the_hook_calls() -> None:
-    build_facts.time_example({}, "/examples/plot_01_x.py", "before")
-    build_facts.time_example({}, "/examples/plot_01_x.py", "after")
-    build_facts.time_example({}, "/examples/plot_02_y.py", "after")  # never started: no time
-    assert build_facts._SECONDS.pop("plot_01_x") >= 0
-    assert "plot_02_y" not in build_facts._SECONDS
+    example_reset.forget_times()
+    example_reset.time_example({}, "/examples/plot_01_x.py", "before")
+    example_reset.time_example({}, "/examples/plot_01_x.py", "after")
+    example_reset.time_example({}, "/examples/plot_02_y.py", "after")  # never started: no time
+    assert example_reset.section_seconds("plot_01_x") >= 0
+    assert example_reset.section_seconds("plot_02_y") is None
+    example_reset.forget_times()
+    assert example_reset.section_times() == {}
 
 
 def test_the_build_record_lists_every_section_with_its_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, *others = [section.stem for section in tutorial_sections()]
-    monkeypatch.setattr(build_facts, "_SECONDS", {first: 12.5})
+    monkeypatch.setattr(build_facts, "section_times", lambda: {first: 12.5})
+    run = {"key": "k", "inputs": {"a": "b"}, "date": "2026-12-07 18:00", "commit": "abc1234"}
+    monkeypatch.setattr(build_facts, "section_run", lambda stem: run if stem == first else None)
     monkeypatch.setattr(build_facts, "_FACTS", {"Device": "cpu (2 threads)"})
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(format="html"))
     build_facts.write_record(app, None)
     record = json.loads((tmp_path / build_facts.RECORD).read_text())
     assert record["facts"] == {"Device": "cpu (2 threads)"}
     assert record["section_seconds"] == {first: 12.5} | dict.fromkeys(others)
+    # which run made each section's outputs, without the list of input digests
+    public = {"key": "k", "date": "2026-12-07 18:00", "commit": "abc1234"}
+    assert record["section_runs"] == {first: public} | dict.fromkeys(others)
     (tmp_path / build_facts.RECORD).unlink()
     build_facts.write_record(app, RuntimeError("the build failed"))  # no record of a failure
     assert not (tmp_path / build_facts.RECORD).exists()

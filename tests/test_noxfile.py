@@ -22,6 +22,7 @@ class FakeSession:
     def __init__(self, invoked_from):
         self.invoked_from = str(invoked_from)
         self.calls = []
+        self.posargs = []
 
     def error(self, message):
         raise SessionError(message)
@@ -107,6 +108,23 @@ def test_unclear_quick_value_stops_the_build_before_anything_is_deleted(
         noxfile.build_docs(session, quick=False)
     assert generated.is_dir()
     assert session.calls == []
+
+
+@pytest.mark.usefixtures("clean_env")
+@pytest.mark.parametrize("clean", [False, True])
+def test_only_a_clean_build_deletes_the_earlier_outputs(noxfile, monkeypatch, tmp_path, clean):
+    generated = tmp_path / "_build"
+    generated.mkdir()
+    monkeypatch.setattr(noxfile.build_command, "GENERATED", (generated,))
+    monkeypatch.setattr(noxfile, "BUILD_LOCK", tmp_path / "lock")
+    session = FakeSession(tmp_path)
+    session.posargs = ["--clean", "-v"] if clean else ["-v"]
+    noxfile.build_docs(session, quick=True)
+    assert generated.is_dir() is not clean  # incremental: the outputs stay for the next build
+    (run,) = [args for name, args in session.calls if name == "run"]
+    assert run[0] == "sphinx-build"
+    assert run[-1] == "-v"
+    assert "--clean" not in run  # nox's flag, not sphinx-build's
 
 
 def test_build_lock_is_outside_every_folder_the_build_deletes(noxfile):

