@@ -199,7 +199,8 @@ def site(session: nox.Session) -> None:
     html = build_command.HTML
     if not (html / "index.html").is_file():
         session.error(f"No built site in {html}: run `nox -s docs` or `nox -s docs-quick` first.")
-    session.install("-e", ".[site]")
+    # docs and live: tests/site/test_site_incremental.py rebuilds a copy with docs-live
+    session.install("-e", ".[site,docs,live]")
     env = session_env(session)
     session.run("pytest", "tests/site", *session.posargs, env=env)
 

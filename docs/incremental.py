@@ -327,6 +327,18 @@ def _reason(changed: list[str]) -> str:
     )
 
 
+def gallery_settings(app: Sphinx) -> Mapping:
+    """The gallery settings as conf.py wrote them.
+
+    sphinx-gallery replaces ``app.config.sphinx_gallery_conf`` with a copy filled with its
+    defaults, the absolute source folder and the state of the running build: keyed on that,
+    a copy of the checkout, or any rebuild, would run every section again. When Sphinx no
+    longer keeps conf.py's own values, that copy is used: it only runs sections more often.
+    """
+    written = getattr(app.config, "_raw_config", {}).get("sphinx_gallery_conf")
+    return written if isinstance(written, Mapping) else app.config.sphinx_gallery_conf
+
+
 def _examples_and_gallery(app: Sphinx) -> tuple[list[Path], Path]:
     conf = app.config.sphinx_gallery_conf
     source = Path(app.srcdir)
@@ -340,7 +352,7 @@ def _before_gallery(app: Sphinx) -> None:
     examples, gallery = _examples_and_gallery(app)
     gallery.mkdir(parents=True, exist_ok=True)
     package_dir = Path(mnist_tutorial.__file__).parent  # the code the examples will import
-    stale = plan(examples, gallery, app.config.sphinx_gallery_conf, package_dir)
+    stale = plan(examples, gallery, gallery_settings(app), package_dir)
     for stem, changed in stale.items():
         logger.info(f"[incremental] {stem} runs: {_reason(changed)}")
     kept = len(examples) - len(stale)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -197,3 +198,14 @@ def test_the_reason_names_what_changed() -> None:
         "b",
         "c",
     ]
+
+
+def test_the_key_uses_the_gallery_settings_conf_py_wrote_not_the_filled_copy() -> None:
+    written = {"filename_pattern": "/plot_"}
+    filled = {**written, "src_dir": "/some/checkout/docs", "stale_examples": ["x"]}
+    config = SimpleNamespace(_raw_config={"sphinx_gallery_conf": written})
+    config.sphinx_gallery_conf = filled
+    assert incremental.gallery_settings(SimpleNamespace(config=config)) is written
+    # without conf.py's own values, the filled copy: more re-runs, never fewer
+    bare = SimpleNamespace(sphinx_gallery_conf=filled)
+    assert incremental.gallery_settings(SimpleNamespace(config=bare)) is filled
