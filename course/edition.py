@@ -116,6 +116,8 @@ def _course_cells(stem: str) -> list[nbformat.NotebookNode]:
             )
         )
         cells.append(nbformat.v4.new_markdown_cell("*Your answer here.*"))
+    for cell in cells:
+        cell.pop("id")  # the notebooks are nbformat 4.4, as sphinx-gallery writes them: no ids
     return cells
 
 

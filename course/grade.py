@@ -13,7 +13,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from course.tasks import TASKS
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT_S = 15  # one cell: a definition or a hidden test; the reference's take < 1 s
 SUBMISSION_TIMEOUT_S = 60  # the whole submission, kernels included
-MEMORY_MB = 4096  # address space of the worker and its kernels (torch maps much it never uses)
+MEMORY_MB = 6144  # address space per process: torch alone maps ~3.5 GB it never touches
 
 
 class GradingError(ValueError):
@@ -54,14 +53,6 @@ def find_submissions(folder: Path) -> dict[str, dict[str, bytes]]:
     return dict(sorted(submissions.items()))
 
 
-def _limits(memory_mb: int):
-    def apply() -> None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
-
-
 def _failed(reason: str) -> dict:
     return {
         task.name: [
@@ -84,6 +75,7 @@ def grade_one(files: dict[str, bytes], autograder: Path, options: argparse.Names
         "inputs": str(autograder / "inputs.pt"),
         "expected": str(autograder / "expected.pt"),
         "cell_timeout": options.cell_timeout,
+        "memory_mb": options.memory,
     }
     with tempfile.TemporaryDirectory(prefix="course-job-") as folder:
         job_file = Path(folder) / "job.json"
@@ -92,14 +84,13 @@ def grade_one(files: dict[str, bytes], autograder: Path, options: argparse.Names
         process = subprocess.Popen(
             [sys.executable, "-m", "course.worker", str(job_file)],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             cwd=folder,
             env=env,
-            preexec_fn=_limits(options.memory),
             start_new_session=True,  # its own process group: a timeout kills kernels too
         )
         try:
-            stdout, _ = process.communicate(timeout=options.timeout)
+            stdout, stderr = process.communicate(timeout=options.timeout)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
@@ -107,6 +98,8 @@ def grade_one(files: dict[str, bytes], autograder: Path, options: argparse.Names
     try:
         return json.loads(stdout.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError):
+        if b"MemoryError" in stderr:
+            return _failed(f"grading ran out of its memory limit of {options.memory} MB")
         return _failed(f"the grading process failed (exit status {process.returncode})")
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import json
 
 import nbformat
+import nbformat.reader
 
 # Graded code must be the student's own: these names would reach the tutorial's reference
 # code (the package's twins of the solutions) or hide an import from this check.
@@ -53,7 +54,7 @@ def forbidden(source: str) -> str | None:
 def _notebook(name: str, data: bytes) -> nbformat.NotebookNode:
     try:
         return nbformat.reads(data.decode("utf-8"), as_version=4)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError):
         raise SubmissionError(f"{name} is not a notebook: it is not valid JSON") from None
     except Exception as error:  # nbformat's own reader errors
         raise SubmissionError(f"{name} is not a notebook ({type(error).__name__})") from None

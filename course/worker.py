@@ -12,6 +12,7 @@ the next task gets a new kernel.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import sys
 import tempfile
@@ -124,6 +125,13 @@ def grade(job: dict) -> dict:
     return report
 
 
+def limit_memory(megabytes: int) -> None:
+    """Cap the address space of this process and of the kernels it starts (they inherit it)."""
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 if __name__ == "__main__":
     job = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    limit_memory(job["memory_mb"])
     print(json.dumps(grade(job)))

@@ -3,9 +3,10 @@
 The examples mark the code a student writes between ``# BEGIN SOLUTION`` and ``# END
 SOLUTION`` (course/regions.py builds the student edition from them). The site shows the full
 code without those two comment lines: they are removed from each example's generated reST as
-Sphinx reads it (``source-read``), and from the downloadable scripts, notebooks and zip files at
-the end of the build. sphinx-gallery 0.22 has no hook that edits an example's source before it
-writes these files, and the example itself must keep its markers, so the outputs are edited.
+Sphinx reads it (``source-read``), and at the end of the build from the downloadable scripts,
+notebooks and zip files and from the pages' source copies (``_sources``). sphinx-gallery 0.22
+has no hook that edits an example's source before it writes these files, and the example
+itself must keep its markers, so the outputs are edited.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def strip_notebook(text: str) -> str:
 
 
 def _strip_file(name: str, data: bytes) -> bytes:
-    if name.endswith(".py"):
+    if name.endswith((".py", ".txt")):
         return strip_markers(data.decode("utf-8")).encode("utf-8")
     if name.endswith(".ipynb"):
         return strip_notebook(data.decode("utf-8")).encode("utf-8")
@@ -60,10 +61,10 @@ def _strip_zip(path: Path) -> None:
 
 
 def strip_downloads(downloads: Path) -> list[Path]:
-    """Remove the markers from every script, notebook and zip under ``downloads``."""
+    """Remove the markers from every script, notebook, zip and page source under ``downloads``."""
     changed = []
     for path in sorted(downloads.rglob("*")):
-        if path.suffix in (".py", ".ipynb"):
+        if path.suffix in (".py", ".ipynb", ".txt"):
             data = path.read_bytes()
             stripped = _strip_file(path.name, data)
             if stripped != data:
@@ -83,6 +84,8 @@ def _strip_source(app: Sphinx, docname: str, source: list[str]) -> None:
 def _strip_downloads(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         strip_downloads(Path(app.outdir) / "_downloads")
+        # The "show source" copies of the pages: Sphinx copies the file, not what was read.
+        strip_downloads(Path(app.outdir) / "_sources")
 
 
 def setup(app: Sphinx) -> dict[str, object]:
