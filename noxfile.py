@@ -216,3 +216,10 @@ def grade(session: nox.Session) -> None:
     session.chdir(session.invoked_from)
     env = {"PYTHONPATH": str(ROOT)}
     session.run("python", "-m", "course.grade", *session.posargs, env=env)
+
+
+@nox.session(name="course-otter")
+def course_otter(session: nox.Session) -> None:
+    """Check that otter-grader accepts the course edition: otter assign, then otter run."""
+    session.install("-e", ".[otter]")
+    session.run("python", "-m", "course.otter_check", *session.posargs, env=session_env(session))

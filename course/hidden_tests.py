@@ -8,8 +8,10 @@ observations with the reference's, outside the student's kernel, so a submission
 these same tests on the reference code (course/reference.py).
 
 This file is sent into the student's kernel as cell text at grading time, so it imports only
-torch and never names a file of the autograder.
+torch (and math) and never names a file of the autograder.
 """
+
+import math
 
 import torch
 from torch import nn
@@ -138,6 +140,38 @@ def test_feature_maps(ns, inputs):
 
     _observe(observations, "maps", maps)
     return observations
+
+
+def same(observed, expected):
+    """Equal within TOLERANCE: tensors, numbers, and lists or dicts of them."""
+    if isinstance(expected, torch.Tensor):
+        return (
+            isinstance(observed, torch.Tensor)
+            and observed.shape == expected.shape
+            and observed.dtype == expected.dtype
+            and bool(torch.allclose(observed, expected, **TOLERANCE))
+        )
+    if isinstance(expected, dict):
+        return (
+            isinstance(observed, dict)
+            and observed.keys() == expected.keys()
+            and all(same(observed[key], expected[key]) for key in expected)
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(observed, list)
+            and len(observed) == len(expected)
+            and all(same(o, e) for o, e in zip(observed, expected, strict=True))
+        )
+    if isinstance(expected, bool) or isinstance(observed, bool):
+        return observed is expected
+    if isinstance(expected, int) and isinstance(observed, int):
+        return observed == expected
+    if isinstance(expected, float) and isinstance(observed, float):
+        return math.isfinite(observed) and math.isclose(
+            observed, expected, rel_tol=TOLERANCE["rtol"], abs_tol=TOLERANCE["atol"]
+        )
+    return False
 
 
 def run(task, ns, inputs):

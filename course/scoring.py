@@ -6,11 +6,8 @@ Runs in the grader's own process, never in the student's kernel.
 from __future__ import annotations
 
 import dataclasses
-import math
 
-import torch
-
-from course.hidden_tests import TOLERANCE
+from course.hidden_tests import same
 from course.tasks import Task
 
 
@@ -20,38 +17,6 @@ class CheckResult:
     points: int
     earned: int
     message: str  # "" when passed, else the hint (and the error raised, if any)
-
-
-def same(observed: object, expected: object) -> bool:
-    """Equal within the tests' tolerance: tensors, numbers, and lists or dicts of them."""
-    if isinstance(expected, torch.Tensor):
-        return (
-            isinstance(observed, torch.Tensor)
-            and observed.shape == expected.shape
-            and observed.dtype == expected.dtype
-            and bool(torch.allclose(observed, expected, **TOLERANCE))
-        )
-    if isinstance(expected, dict):
-        return (
-            isinstance(observed, dict)
-            and observed.keys() == expected.keys()
-            and all(same(observed[key], expected[key]) for key in expected)
-        )
-    if isinstance(expected, list):
-        return (
-            isinstance(observed, list)
-            and len(observed) == len(expected)
-            and all(same(o, e) for o, e in zip(observed, expected, strict=True))
-        )
-    if isinstance(expected, bool) or isinstance(observed, bool):
-        return observed is expected
-    if isinstance(expected, int) and isinstance(observed, int):
-        return observed == expected
-    if isinstance(expected, float) and isinstance(observed, float):
-        return math.isfinite(observed) and math.isclose(
-            observed, expected, rel_tol=TOLERANCE["rtol"], abs_tol=TOLERANCE["atol"]
-        )
-    return False
 
 
 def _error(observed: object) -> str | None:

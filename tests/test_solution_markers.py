@@ -72,3 +72,29 @@ def test_downloads_lose_the_markers(tmp_path: Path) -> None:
         assert "SOLUTION" not in archive.read("plot_02_build_cnn.ipynb").decode("utf-8")
     assert "class ConvNet" in stripped
     assert "self.conv1 = nn.Conv2d(1, 32, kernel_size=5, padding=2)" in stripped
+
+
+def test_teachers_page_tables_come_from_the_registry(tmp_path: Path) -> None:
+    from sphinx.application import Sphinx
+
+    from course.tasks import QUESTIONS, TASKS, total_points
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'docs')!r})\nextensions = ['course_tables']\n",
+        encoding="utf-8",
+    )
+    page = (ROOT / "docs" / "teachers.rst").read_text(encoding="utf-8")
+    (source / "index.rst").write_text(page, encoding="utf-8")
+    app = Sphinx(source, source, tmp_path / "out", tmp_path / "doctrees", "html", status=None)
+    app.build()
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    for task in TASKS:
+        assert f"<td><p>{task.activities}</p></td>" in html
+        assert f"<td><p>{task.points}</p></td>" in html
+    for question in QUESTIONS:
+        title = question.title.replace("'", "\N{RIGHT SINGLE QUOTATION MARK}")  # smartquotes
+        assert f"{title} ({question.activities}, {question.points} points):" in html
+    assert f"{len(TASKS)} autograded tasks, {total_points()} points" in html
+    assert "nox -s grade -- submissions/" in html
