@@ -14,6 +14,7 @@ import ast
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,9 @@ import nbformat
 from course import hidden_tests, reference, regions
 from course.edition import EXAMPLES
 from course.tasks import TASKS, total_points
+
+# otter's command, from the environment this check runs in (its venv need not be on PATH)
+OTTER = str(Path(sys.executable).with_name("otter"))
 
 CONFIG = """\
 # ASSIGNMENT CONFIG
@@ -42,10 +46,11 @@ TEST = '''\
 points: {points}
 hidden: true
 """ # END TEST CONFIG
-import torch
+import contextlib, io, torch
 _hidden = {{}}
 exec(open("hidden_tests.py").read(), _hidden)
-_observed = _hidden["run"]({task!r}, globals(), torch.load("inputs.pt", weights_only=True))
+with contextlib.redirect_stdout(io.StringIO()):  # otter's doctests fail on printed lines
+    _observed = _hidden["run"]({task!r}, globals(), torch.load("inputs.pt", weights_only=True))
 _expected = torch.load("expected.pt", weights_only=True)[{task!r}]
 assert _hidden["same"](_observed[{key!r}], _expected[{key!r}]), {what!r}
 '''
@@ -81,9 +86,11 @@ def master_notebook() -> nbformat.NotebookNode:
         cells.append(_raw(f"# BEGIN QUESTION\nname: {task.name}"))
         cells.append(nbformat.v4.new_markdown_cell(f"**{task.title}** ({task.activities})"))
         if task.definition not in defined:  # the Trainer holds two tasks: one cell for both
-            cells.append(
-                nbformat.v4.new_code_cell(marked_definition(task.section, task.definition))
-            )
+            # otter's format: raw cells delimit the solution cells, whose marked lines it blanks
+            definition = marked_definition(task.section, task.definition)
+            cells.append(_raw("# BEGIN SOLUTION"))
+            cells.append(nbformat.v4.new_code_cell(definition))
+            cells.append(_raw("# END SOLUTION"))
             defined.add(task.definition)
         cells.append(_raw("# BEGIN TESTS"))
         for check in task.checks:
@@ -103,9 +110,7 @@ def master_notebook() -> nbformat.NotebookNode:
 
 def _score(zip_path: Path, submission: Path, out: Path) -> float:
     out.mkdir()
-    subprocess.run(
-        ["otter", "run", "-a", str(zip_path), "-o", str(out), str(submission)], check=True
-    )
+    subprocess.run([OTTER, "run", "-a", str(zip_path), "-o", str(out), str(submission)], check=True)
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return sum(test.get("score", 0) for test in results["tests"])
 
@@ -117,7 +122,7 @@ def check(work: Path) -> None:
     shutil.copy(hidden_tests.__file__, master / "hidden_tests.py")
     nbformat.write(master_notebook(), master / "mnist-cnn.ipynb")
     out = work / "dist"
-    subprocess.run(["otter", "assign", str(master / "mnist-cnn.ipynb"), str(out)], check=True)
+    subprocess.run([OTTER, "assign", str(master / "mnist-cnn.ipynb"), str(out)], check=True)
     student = (out / "student" / "mnist-cnn.ipynb").read_text(encoding="utf-8")
     leaked = sorted(
         line.strip()
