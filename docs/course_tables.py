@@ -39,7 +39,10 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> nodes.table:
 
 class CourseTasks(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        rows = teacher.task_rows()
+        from sections import tutorial_sections
+
+        titles = {s.stem: f"{s.number}. {s.title}" for s in tutorial_sections()}
+        rows = [(a, titles.get(stem, stem), *rest) for a, stem, *rest in teacher.task_rows()]
         manual = sum(q.points for q in QUESTIONS)
         summary = nodes.paragraph(
             text=f"{len(TASKS)} autograded tasks, {total_points()} points; "

@@ -97,4 +97,5 @@ def test_teachers_page_tables_come_from_the_registry(tmp_path: Path) -> None:
         title = question.title.replace("'", "\N{RIGHT SINGLE QUOTATION MARK}")  # smartquotes
         assert f"{title} ({question.activities}, {question.points} points):" in html
     assert f"{len(TASKS)} autograded tasks, {total_points()} points" in html
+    assert "<td><p>2. Build the CNN</p></td>" in html  # sections by number and title
     assert "nox -s grade -- submissions/" in html
