@@ -26,8 +26,15 @@ def test_no_page_or_download_shows_a_solution_marker(html_dir: Path) -> None:
         checked += 1
         found += [str(path) for text in texts if any(marker in text for marker in MARKERS)]
     assert checked > 30
-    # The teachers' page names the convention itself; it shows no marked code.
-    assert [path for path in found if not path.endswith("teachers.html")] == []
+    # The teachers' page (and its source copy) names the convention; it shows no marked code.
+    assert [path for path in found if not Path(path).name.startswith("teachers.")] == []
     assert (html_dir / "auto_examples" / "plot_02_build_cnn.html").is_file()
     page = (html_dir / "auto_examples" / "plot_02_build_cnn.html").read_text(encoding="utf-8")
     assert "conv1" in page
+
+
+def test_teachers_page_is_in_the_contents_and_has_the_table(html_dir: Path) -> None:
+    assert 'href="teachers.html"' in (html_dir / "index.html").read_text(encoding="utf-8")
+    page = (html_dir / "teachers.html").read_text(encoding="utf-8")
+    assert 'class="course-tasks' in page
+    assert "nox -s grade -- submissions/" in page
