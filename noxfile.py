@@ -219,3 +219,36 @@ def bundle(session: nox.Session) -> None:
     """Make the offline bundle for a GPU machine (.bundle/); see benchmarks/make_bundle.py."""
     env = session_env(session)
     session.run(sys.executable, "benchmarks/make_bundle.py", *session.posargs, env=env)
+
+
+# --- The course edition (course/, issue 19) ----------------------------------------------------
+
+
+@nox.session
+def course(session: nox.Session) -> None:
+    """Build the course edition in dist/course/: student notebooks, solutions, autograder."""
+    session.install("-e", ".[course]")
+    session.run("python", "-m", "course.build", *session.posargs, env=session_env(session))
+
+
+@nox.session
+def grade(session: nox.Session) -> None:
+    """Grade submitted notebooks (after `nox -s course`): nox -s grade -- submissions/."""
+    if not session.posargs:
+        session.error(
+            "Give the folder of submissions: nox -s grade -- submissions/ (one <student>.ipynb "
+            "or <student>/ folder of notebooks per student)"
+        )
+    session.install("-e", ".[grade]")
+    # The teacher's paths are relative to where nox was run; the course tooling is found
+    # through PYTHONPATH, since it is not part of the installed package.
+    session.chdir(session.invoked_from)
+    env = {"PYTHONPATH": str(ROOT)}
+    session.run("python", "-m", "course.grade", *session.posargs, env=env)
+
+
+@nox.session(name="course-otter")
+def course_otter(session: nox.Session) -> None:
+    """Check that otter-grader accepts the course edition: otter assign, then otter run."""
+    session.install("-e", ".[otter]")
+    session.run("python", "-m", "course.otter_check", *session.posargs, env=session_env(session))

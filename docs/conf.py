@@ -49,6 +49,8 @@ extensions = [
     "figure_text",  # the gallery thumbnails' alt texts (its scraper is set below)
     "trained_networks",  # after the examples: the assignment's targets, the published weights
     "notebook_setup",  # the install instructions atop every downloadable script
+    "solution_markers",  # the course edition's # BEGIN/END SOLUTION lines: never on the site
+    "course_tables",  # teachers.rst: the course's tasks and points, from course/tasks.py
 ]
 # api_module.rst (autosummary's page for one module) and search-button-field.html (the
 # theme's search button, with a label that matches its visible text)

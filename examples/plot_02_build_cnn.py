@@ -74,6 +74,7 @@ class ConvNet(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
+        # BEGIN SOLUTION
         # padding=2 keeps a 5x5 convolution's output the size of its input
         self.conv1 = nn.Conv2d(1, 32, kernel_size=5, padding=2)
         self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
@@ -83,13 +84,16 @@ class ConvNet(nn.Module):
         self.fc1 = nn.Linear(64 * 7 * 7, 512)
         self.fc2 = nn.Linear(512, 10)  # one score per digit
         self.relu = nn.ReLU()
+        # END SOLUTION
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # BEGIN SOLUTION
         x = self.pool1(self.relu(self.conv1(x)))  # (N, 32, 14, 14)
         x = self.pool2(self.relu(self.conv2(x)))  # (N, 64, 7, 7)
         x = torch.flatten(x, start_dim=1)  # (N, 3136)
         x = self.relu(self.fc1(x))  # (N, 512)
         return self.fc2(x)  # (N, 10) raw scores; CrossEntropyLoss applies the softmax
+        # END SOLUTION
 
 
 # %%

@@ -75,15 +75,18 @@ class Trainer:
 
     def train_step(self, images, labels):
         """One step on one batch; returns the batch's loss (a tensor, still on the device)."""
+        # BEGIN SOLUTION
         self.optim.zero_grad()  # 1. clear the gradients of the previous step
         scores = self.net(images)  # 2. forward pass: (N, 10) scores
         loss = self.loss_function(scores, labels)  # 3. one number: how wrong the scores are
         loss.backward()  # 4. backward pass: the gradient of the loss for every weight
         self.optim.step()  # 5. move every weight a little against its gradient
         return loss.detach()
+        # END SOLUTION
 
     def train_epoch(self):
         """One pass over the training set; returns the mean loss of its batches."""
+        # BEGIN SOLUTION
         device = next(self.net.parameters()).device
         batch_losses = []
         for images, labels in self.train_loader:
@@ -91,15 +94,18 @@ class Trainer:
             batch_losses.append(self.train_step(images, labels))
         # Read the losses once per epoch: each .item() makes the CPU wait for the GPU.
         return torch.stack(batch_losses).mean().item()
+        # END SOLUTION
 
     def train(self, epochs):
         """Train for ``epochs`` passes over the data; returns the mean loss of each epoch."""
+        # BEGIN SOLUTION
         self.net.train()  # training mode (our layers behave the same in both modes)
         losses = []
         for epoch in range(1, epochs + 1):
             losses.append(self.train_epoch())
             print(f"epoch [{epoch}]: loss {losses[-1]:.3f}")
         return losses
+        # END SOLUTION
 
 
 # %%
@@ -161,9 +167,11 @@ print(f"last epoch's mean loss: {last_loss:.4f}, below {TARGET}: {last_loss < TA
 
 epochs = range(1, len(trained.losses) + 1)  # 1, 2, ..., 10: the x-axis is the epoch number
 fig, ax = plt.subplots(figsize=(6, 3.5))
+# BEGIN SOLUTION
 ax.plot(epochs, trained.losses, marker="o", label="ConvNet")
 ax.axhline(TARGET, linestyle="--", color="gray", label=f"target: below {TARGET}")
 ax.set(xlabel="epoch", ylabel="mean training loss", xticks=list(epochs))
+# END SOLUTION
 ax.set_title("Training loss of the ConvNet, per epoch")
 ax.legend()
 fig.tight_layout()

@@ -63,6 +63,7 @@ print(f"first batch: {correct_in_batch} of {len(labels)} images correct")
 
 def count_correct(net, loader):
     """How many images of ``loader`` the net classifies correctly, and how many it saw."""
+    # BEGIN SOLUTION
     device = next(net.parameters()).device
     net.eval()  # evaluation mode (our layers behave the same in both modes)
     correct, total = 0, 0
@@ -73,6 +74,7 @@ def count_correct(net, loader):
             correct += (predicted == labels).sum()  # count IMAGES, not batches
             total += len(labels)
     return int(correct), total  # int(): one wait for the GPU, at the end
+    # END SOLUTION
 
 
 # %%

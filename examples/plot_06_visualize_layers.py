@@ -71,7 +71,9 @@ print(f"pixel values: {images.min():.1f} (background) to {images.max():.1f} (ink
 
 def feature_maps(net, images):
     """The first layer's 32 feature maps: conv1, then ReLU, as the rest of the net sees them."""
+    # BEGIN SOLUTION
     return net.relu(net.conv1(images))  # (N, 32, 28, 28)
+    # END SOLUTION
 
 
 # %%
