@@ -26,7 +26,7 @@ import pytest
 from site_helpers import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT / "docs"))
-from build_command import live_command  # noqa: E402
+from build_command import live_command
 
 pytestmark = pytest.mark.site
 BUILD = ROOT / "docs" / "_build"
@@ -65,7 +65,9 @@ def wait_for(what: str, condition: Callable[[], object], server: subprocess.Pope
 def live(tmp_path_factory) -> Iterator[tuple[Path, str, subprocess.Popen]]:
     """sphinx-autobuild serving a copy of this checkout and its build: (copy, url, process)."""
     if not RECORD.is_file():
-        pytest.fail(f"no incremental build record {RECORD}: build this checkout first (nox -s docs)")
+        pytest.fail(
+            f"no incremental build record {RECORD}: build this checkout first (nox -s docs)"
+        )
     copy = tmp_path_factory.mktemp("live") / "checkout"
     shutil.copytree(ROOT, copy, ignore=SKIPPED, symlinks=True)
     facts = json.loads((BUILD / "html" / "build-facts.json").read_text())
@@ -110,7 +112,9 @@ def test_a_prose_edit_shows_in_the_served_page_and_reruns_only_its_section(live)
     example = copy / "examples" / "plot_05_inspect_errors.py"
     marker = "LiveEditMarker7f3a"  # plain letters: docutils leaves them as they are
     text = example.read_text()
-    example.write_text(text.replace("# %%\n", f"# %%\n# {marker} is a sentence an author added.\n#\n", 1))
+    example.write_text(
+        text.replace("# %%\n", f"# %%\n# {marker} is a sentence an author added.\n#\n", 1)
+    )
     page = f"{url}/auto_examples/plot_05_inspect_errors.html"
     wait_for("the edited sentence", lambda: marker in (fetch(page) or ""), server)
     seconds = wait_for(
