@@ -196,20 +196,28 @@ def build_inputs(gallery_conf: Mapping) -> dict[str, str]:
 # --- the record of the runs ----------------------------------------------------------------
 
 
+def _read_json_object(path: Path) -> dict:
+    """A JSON object from ``path``; empty when it is missing or damaged (it runs things again)."""
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _write_json(path: Path, data: Mapping) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)  # an interrupted build never leaves half a file
+
+
 def read_record(gallery_dir: Path) -> dict[str, dict]:
     """The record of the runs that made the current outputs; empty when there is none."""
-    try:
-        record = json.loads((gallery_dir / RECORD).read_text())
-    except (OSError, ValueError):  # missing or damaged: every section runs again
-        return {}
-    return record if isinstance(record, dict) else {}
+    return _read_json_object(gallery_dir / RECORD)
 
 
 def write_record(gallery_dir: Path, record: Mapping[str, dict]) -> None:
-    path = gallery_dir / RECORD
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)  # an interrupted build never leaves half a record
+    _write_json(gallery_dir / RECORD, record)
 
 
 def commit_description(root: Path = ROOT) -> str:
@@ -253,27 +261,13 @@ def step_inputs(code: Path, files: Iterable[Path] = ()) -> dict[str, str]:
 
 def step_is_current(build_dir: Path, step: str, inputs: Mapping, outputs: Iterable[Path]) -> bool:
     """Whether ``step`` last ran with these inputs and its outputs are all still there."""
-    try:
-        done = json.loads((build_dir / STEPS).read_text())
-    except (OSError, ValueError):
-        return False
-    return (
-        isinstance(done, dict)
-        and done.get(step) == key_of(inputs)
-        and all(path.is_file() for path in outputs)
-    )
+    done = _read_json_object(build_dir / STEPS)
+    return done.get(step) == key_of(inputs) and all(path.is_file() for path in outputs)
 
 
 def mark_step_done(build_dir: Path, step: str, inputs: Mapping) -> None:
-    path = build_dir / STEPS
-    try:
-        done = json.loads(path.read_text())
-    except (OSError, ValueError):
-        done = {}
-    done = {**(done if isinstance(done, dict) else {}), step: key_of(inputs)}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(done, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    done = _read_json_object(build_dir / STEPS)
+    _write_json(build_dir / STEPS, {**done, step: key_of(inputs)})
 
 
 def run_step(app: Sphinx, step: str, code: Path, reads, outputs, function) -> None:
