@@ -22,6 +22,7 @@ from figure_text import (
     smallest_text_px,
     thumbnail_alt,
     with_alt_texts,
+    with_text_classes,
 )
 from graphviz_scraper import GRAPH_ALT, graphviz_scraper, site_svg
 from launch_links import launch_links
@@ -180,6 +181,24 @@ def test_alt_texts_must_match_the_images() -> None:
     assert _alts(with_alt_texts(rst, ["The text & more."])) == ["The text &amp; more."]
     with pytest.raises(ValueError, match="expected 2 :alt: options"):
         with_alt_texts(rst, ["one", "two"])
+
+
+def test_each_image_is_classed_with_its_smallest_text() -> None:
+    rst = (
+        "\n.. image-sg:: /a.png\n   :alt: a\n   :class: sphx-glr-multi-img\n"
+        "\n.. image-sg:: /b.png\n   :alt: b\n   :class: sphx-glr-multi-img\n"
+    )
+    classed = with_text_classes(rst, [11.111, None])  # the second figure has no text
+    assert ":class: sphx-glr-multi-img figure-text-111\n" in classed
+    assert classed.endswith(":class: sphx-glr-multi-img\n")
+    with pytest.raises(ValueError, match="expected 1 :class: options"):
+        with_text_classes(rst, [9.0])
+
+
+def test_scraped_figure_is_classed_with_its_text_size(tmp_path: Path) -> None:
+    fig = describe(plt.figure(figsize=(4, 3), dpi=100), "A figure with one title.")
+    fig.suptitle("Title", fontsize=9)  # 9 pt at 100 dpi: 12.5 px
+    assert "figure-text-125" in _scrape(tmp_path)
 
 
 def test_graph_gets_its_alt_text(tmp_path: Path) -> None:
