@@ -47,9 +47,12 @@ extensions = [
     "figure_text",  # the gallery thumbnails' alt texts (its scraper is set below)
     "trained_networks",  # after the examples: the assignment's targets, the published weights
     "notebook_setup",  # the install instructions atop every downloadable script
+    "page_meta",  # a meta description on every page (_templates/layout.html writes it)
+    "lazy_images",  # figures after a page's first load as the reader scrolls (page speed)
 ]
-# api_module.rst (autosummary's page for one module) and search-button-field.html (the
-# theme's search button, with a label that matches its visible text)
+# api_module.rst (autosummary's page for one module), search-button-field.html (the
+# theme's search button, with a label that matches its visible text) and layout.html (a meta
+# description, and the theme's search scripts deferred)
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.
