@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
+import pytest
 import torch
 from matplotlib.text import Text
 
 from mnist_tutorial.figure_style import CHANCE_LINE, REFERENCE_LINE
 from mnist_tutorial.models import ConvNet, parameter_table
 from mnist_tutorial.visualization import (
+    percent_decimals,
     plot_accuracy_by_shift,
     plot_class_counts,
     plot_loss_curves,
@@ -71,13 +73,30 @@ def test_accuracy_by_shift_one_line_per_net():
 
 def test_summary_groups_one_bar_per_net_and_condition():
     fig = plot_summary(
-        {"ConvNet": {"test": 99.0, "4 px": 60.0}, "FCNet": {"test": 97.5, "4 px": 29.0}}
+        {"ConvNet": {"test": 98.95, "4 px": 60.0}, "FCNet": {"test": 97.5, "4 px": 29.0}},
+        images={"test": 10_000, "4 px": 100},
     )
     (ax,) = fig.axes
     heights = sorted(bar.get_height() for bar in ax.patches)
-    assert heights == [29.0, 60.0, 97.5, 99.0]
+    assert heights == [29.0, 60.0, 97.5, 98.95]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["test", "4 px"]
-    assert sorted(t.get_text() for t in ax.texts) == ["29.0%", "60.0%", "97.5%", "99.0%"]
+    # 10,000 images support 2 decimals (98.95%, not 99.0%); 100 images support 0
+    assert sorted(t.get_text() for t in ax.texts) == ["29%", "60%", "97.50%", "98.95%"]
+
+
+def test_an_accuracy_shows_the_decimals_its_image_count_supports():
+    assert [percent_decimals(n) for n in (100, 200, 1_000, 2_000, 10_000, 60_000)] == [
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+    ]
+    with pytest.raises(ValueError, match="at least one image"):
+        percent_decimals(0)
+    with pytest.raises(ValueError, match="missing from images"):
+        plot_summary({"ConvNet": {"test": 99.0}}, images={})
 
 
 def test_lr_sweep_names_each_line_at_its_end_without_overlap():
