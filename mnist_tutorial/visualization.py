@@ -95,6 +95,14 @@ def _trend(losses: Sequence[float], threshold: float | None = None) -> str:
     return text
 
 
+NEAR_CHANCE = 0.9  # a last loss above this share of the chance loss: the run did not learn
+
+
+def did_not_learn(history: Sequence[float], chance: float) -> bool:
+    """Whether a run's last loss is still near ``chance``, the loss of an even guess."""
+    return bool(history) and history[-1] > NEAR_CHANCE * chance
+
+
 def plot_lr_sweep(
     losses: Mapping[float, Sequence[float]],
     diverged: Sequence[float] = (),
@@ -105,13 +113,18 @@ def plot_lr_sweep(
     """Loss curves of a learning-rate sweep on a log scale; a diverged run ends in an x.
 
     ``losses`` maps each learning rate to the mean loss of its finished epochs; ``chance`` draws
-    the loss of a net that gives every digit the same probability.
+    the loss of a net that gives every digit the same probability, and names a run that ended
+    near it "did not learn".
     """
     fig, ax = axes_or_new(ax, (7, 4.5))
     last_epoch = 1
     line_ends = []  # (last epoch, last loss, label, colour) of each run, labelled at the end
     for lr, history in losses.items():
-        label = f"lr {lr:g}" + (" (diverged)" if lr in diverged else "")
+        label = f"lr {lr:g}"
+        if lr in diverged:
+            label += " (diverged)"
+        elif chance is not None and did_not_learn(history, chance):
+            label += " (did not learn)"
         (line,) = ax.plot(
             range(1, len(history) + 1), history, marker="o", markersize=4, label=label
         )

@@ -12,6 +12,7 @@ from matplotlib.text import Text
 from mnist_tutorial.figure_style import CHANCE_LINE, REFERENCE_LINE
 from mnist_tutorial.models import ConvNet, parameter_table
 from mnist_tutorial.visualization import (
+    did_not_learn,
     percent_decimals,
     plot_accuracy_by_shift,
     plot_class_counts,
@@ -104,7 +105,8 @@ def test_lr_sweep_names_each_line_at_its_end_without_overlap():
     fig = plot_lr_sweep(losses, chance=math.log(10))
     ax = fig.axes[0]
     labels = {t.get_text(): t for t in ax.texts}
-    assert set(labels) == {"lr 0.001", "lr 0.5", "lr 0.1"}
+    # both runs stuck near ln 10 (2.303) are named as such, not only told apart by colour
+    assert set(labels) == {"lr 0.001 (did not learn)", "lr 0.5 (did not learn)", "lr 0.1"}
     fig.canvas.draw()
     boxes = [Text.get_window_extent(t) for t in labels.values()]  # the text, not the arrow
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
@@ -201,3 +203,14 @@ def test_per_class_accuracy_from_a_list_without_overall():
     assert ax.get_legend() is None
     assert ax.get_lines() == []
     assert ax.get_ylim()[0] == 99
+
+
+def test_a_sweep_run_stuck_at_chance_is_labelled_did_not_learn():
+    chance = 2.303
+    fig = plot_lr_sweep({0.01: [2.0, 0.5], 0.5: [2.31, 2.30]}, chance=chance)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "lr 0.5 (did not learn)" in labels
+    assert "lr 0.01" in labels
+    assert did_not_learn([2.31, 2.30], chance)
+    assert not did_not_learn([2.0, 0.5], chance)
+    assert not did_not_learn([], chance)
