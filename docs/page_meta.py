@@ -23,6 +23,8 @@ NOT_PROSE = (nodes.Admonition, nodes.sidebar, nodes.table, nodes.raw, nodes.lite
 def first_paragraph(doctree: nodes.document) -> str:
     """The text of the first paragraph that is prose, or '' when the page has none."""
     for paragraph in doctree.findall(nodes.paragraph):
+        if paragraph.get("classes"):  # site furniture: the breadcrumb, the launch links
+            continue
         parent, inside = paragraph.parent, False
         while parent is not None:
             if isinstance(parent, NOT_PROSE):
