@@ -34,7 +34,7 @@ def parse(rst: str) -> nodes.document:
 def test_the_description_is_the_first_paragraph_of_prose() -> None:
     doctree = parse(
         "Title\n=====\n\n.. note::\n\n   A note is not the page's description, however long.\n\n"
-        "Short.\n\n.. rst-class:: launch-links\n\nOpen in Colab, download the notebook or the "
+        "Short.\n\n.. class:: launch-links\n\nOpen in Colab, download the notebook or the "
         "script.\n\nThis section trains the network and measures how well it does on test data.\n"
     )
     text = page_meta.first_paragraph(doctree)
