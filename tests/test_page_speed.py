@@ -28,6 +28,8 @@ def test_every_image_after_the_first_loads_lazily() -> None:
 def parse(rst: str) -> nodes.document:
     document = new_document("test", get_default_settings(Parser))
     Parser().parse(rst, document)
+    document.transformer.populate_from_components([Parser()])
+    document.transformer.apply_transforms()  # e.g. a class directive sets the next paragraph's
     return document
 
 
