@@ -2,8 +2,8 @@
 
 A page's description is its first paragraph of prose (a section's introduction, the index's
 first sentences), shortened to about 160 characters at a word boundary. Pages without prose
-of their own (the general index, the search page) are described by their title. A page that
-ends up with no description fails the build, naming it.
+of their own (the general index, the search page) are described by their title, or by their
+name where Sphinx gives them none (genindex reaches the hook untitled).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import re
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.errors import ExtensionError
 
+# Sphinx's generated pages, which reach this hook without a title.
+SPECIAL_PAGES = {"genindex": "Index", "py-modindex": "Python module index", "search": "Search"}
 MAX_CHARS = 160  # what search engines show of a description
 # Paragraphs inside these are not the page's prose: code output, notes, sidebars, tables.
 NOT_PROSE = (nodes.Admonition, nodes.sidebar, nodes.table, nodes.raw, nodes.literal_block)
@@ -49,8 +50,8 @@ def describe_page(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if not text:
         # The title as HTML (Sphinx may mark it up): its text, unescaped.
         title = html.unescape(re.sub(r"<[^>]+>", "", context.get("title") or "")).strip()
-        if not title:
-            raise ExtensionError(f"page {pagename} has neither prose nor a title to describe it")
+        # Sphinx's generated pages (genindex, search) may have no title yet: their name.
+        title = title or SPECIAL_PAGES.get(pagename, pagename.replace("-", " ").capitalize())
         text = f"{title}, in {app.config.project}: a PyTorch tutorial on MNIST."
     # The layout (_templates/layout.html) writes it into <head>, HTML-escaped.
     context["page_description"] = shorten(text)
