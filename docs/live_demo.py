@@ -61,10 +61,12 @@ MARKUP = """\
       <h3 class="mnist-demo-heading">The 28 x 28 input</h3>
       <canvas class="mnist-demo-input" width="28" height="28" role="img"
               aria-label="The network input: 28 by 28 pixels"></canvas>
-      <label class="mnist-demo-slider">Shift right ({lo} to +{hi} px; minus moves left):
+      <label class="mnist-demo-slider"><span>Shift right ({lo} to +{hi} px; minus moves
+        left):</span>
         <input type="range" class="mnist-demo-dx" min="{lo}" max="{hi}" step="1" value="0">
         <output class="mnist-demo-dx-value">0 px</output></label>
-      <label class="mnist-demo-slider">Shift down ({lo} to +{hi} px; minus moves up):
+      <label class="mnist-demo-slider"><span>Shift down ({lo} to +{hi} px; minus moves
+        up):</span>
         <input type="range" class="mnist-demo-dy" min="{lo}" max="{hi}" step="1" value="0">
         <output class="mnist-demo-dy-value">0 px</output></label>
     </div>
