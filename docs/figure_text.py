@@ -145,6 +145,30 @@ def checked_matplotlib_scraper(block: Any, block_vars: dict, gallery_conf: dict,
     return with_text_classes(with_alt_texts(rst, texts), sizes) if texts else rst
 
 
+# sphinx-gallery's image-sg node writes only its first class into the <img>: the page's HTML
+# gets each figure's figure-text-N class from the node, after the page is rendered.
+
+
+def add_img_class(body: str, file_name: str, name: str) -> str:
+    """``body`` with class ``name`` added to the ``<img>`` whose src ends in ``/file_name``."""
+    tag = re.compile(
+        r'(<img\s[^>]*src="(?:[^"]*/)?' + re.escape(file_name) + r'"[^>]*class\s*=\s*")([^"]*)"'
+    )
+    return tag.sub(lambda m: f'{m[1]}{m[2]} {name}"', body, count=1)
+
+
+def _text_classes_into_html(app: Any, pagename: str, templatename: str, context: dict, doctree):
+    from sphinx_gallery.directives import imgsgnode
+
+    if doctree is None or "body" not in context:
+        return
+    for node in doctree.findall(imgsgnode):
+        for name in (node["class"] or [])[1:]:
+            if name.startswith("figure-text-"):
+                file_name = Path(node["uri"]).name
+                context["body"] = add_img_class(context["body"], file_name, name)
+
+
 # --- The gallery's thumbnails -------------------------------------------------------------------
 # sphinx-gallery gives each thumbnail an empty alt. Ours say which section it stands for and
 # what its figure shows: the alt text of the page's figure that the thumbnail was made from.
@@ -185,4 +209,5 @@ def _thumbnail_alts(app: Any, doctree: Any, docname: str) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _thumbnail_alts)
+    app.connect("html-page-context", _text_classes_into_html)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

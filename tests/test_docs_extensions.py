@@ -18,6 +18,7 @@ import notebook_setup
 import trained_networks
 from figure_text import (
     MIN_TEXT_PX,
+    add_img_class,
     checked_matplotlib_scraper,
     smallest_text_px,
     thumbnail_alt,
@@ -193,6 +194,16 @@ def test_each_image_is_classed_with_its_smallest_text() -> None:
     assert classed.endswith(":class: sphx-glr-multi-img\n")
     with pytest.raises(ValueError, match="expected 1 :class: options"):
         with_text_classes(rst, [9.0])
+
+
+def test_the_text_class_reaches_the_html_img() -> None:
+    body = (
+        '<img src="../_images/a_001.png" alt="a" class = "sphx-glr-single-img"/>'
+        '<img loading="lazy" src="../_images/a_002.png" alt="b" class = "sphx-glr-single-img"/>'
+    )
+    classed = add_img_class(body, "a_002.png", "figure-text-111")
+    assert 'a_002.png" alt="b" class = "sphx-glr-single-img figure-text-111"/>' in classed
+    assert 'a_001.png" alt="a" class = "sphx-glr-single-img"/>' in classed
 
 
 def test_scraped_figure_is_classed_with_its_text_size(tmp_path: Path) -> None:
