@@ -51,9 +51,12 @@ extensions = [
     "notebook_setup",  # the install instructions atop every downloadable script
     "solution_markers",  # the course edition's # BEGIN/END SOLUTION lines: never on the site
     "course_tables",  # teachers.rst: the course's tasks and points, from course/tasks.py
+    "page_meta",  # a meta description on every page (_templates/layout.html writes it)
+    "lazy_images",  # figures after a page's first load as the reader scrolls (page speed)
 ]
-# api_module.rst (autosummary's page for one module) and search-button-field.html (the
-# theme's search button, with a label that matches its visible text)
+# api_module.rst (autosummary's page for one module), search-button-field.html (the
+# theme's search button, with a label that matches its visible text) and layout.html (a meta
+# description, and the theme's search scripts deferred)
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb"]
 # A tqdm bar (if any library shows one) would be captured into the pages line by line.

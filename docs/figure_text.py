@@ -9,6 +9,10 @@ Each figure's alt text is the description it was given when drawn
 else its file name). A plain line chart that a section draws with matplotlib itself, as a
 reader would, is described from its own data (title, axes, where each line starts and ends).
 Any other figure without a description fails the build, so that none can be forgotten.
+
+Each figure's image also gets the class ``figure-text-N``: its smallest text is N / 10 pixels
+tall at the image's natural size. On a phone, figure-links.js keeps the figure wide enough for
+that text to stay readable (and lets it scroll sideways); the site's tests measure it at 390 px.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ MIN_TEXT_PX = 9.0
 # The alt option of each image directive that sphinx-gallery's figure_rst writes, one per
 # figure in the order of plt.get_fignums(), for one image as for several.
 ALT_OPTION = re.compile(r"^(?P<indent>[ \t]+):alt:.*$", re.MULTILINE)
+# Likewise its class option: sphx-glr-single-img, or sphx-glr-multi-img for each of several.
+CLASS_OPTION = re.compile(r"^(?P<line>[ \t]+:class: sphx-glr-(?:single|multi)-img)$", re.MULTILINE)
 
 
 def smallest_text_px(fig: Figure, column_px: float = ARTICLE_WIDTH_PX) -> float | None:
@@ -64,6 +70,21 @@ def with_alt_texts(rst: str, texts: list[str]) -> str:
     return ALT_OPTION.sub(lambda m: f"{m['indent']}:alt: {alt_text(next(replacements))}", rst)
 
 
+def with_text_classes(rst: str, sizes: list[float | None]) -> str:
+    """The scraper's reST with a ``figure-text-N`` class (N: smallest text in tenths of a px at
+    natural size) added to each image that has text, in the order of ``sizes``."""
+    found = CLASS_OPTION.findall(rst)
+    if len(found) != len(sizes):
+        raise ValueError(f"expected {len(sizes)} :class: options in the scraper's reST: {rst!r}")
+    replacements = iter(sizes)
+
+    def add(match: re.Match[str]) -> str:
+        size = next(replacements)
+        return match["line"] if size is None else f"{match['line']} figure-text-{round(10 * size)}"
+
+    return CLASS_OPTION.sub(add, rst)
+
+
 def _line_text(line: Any, xlabel: str) -> str:
     x, y = line.get_xdata(), line.get_ydata()
     label = line.get_label() if not line.get_label().startswith("_") else "a line"
@@ -85,9 +106,10 @@ def line_chart_description(fig: Figure) -> str | None:
     return " ".join(parts) or None
 
 
-def _check_figures(example: str) -> list[str]:
-    """The description of every open figure; an error for one unreadable or undescribed."""
-    texts = []
+def _check_figures(example: str) -> tuple[list[str], list[float | None]]:
+    """The description and the smallest text at natural size (px) of every open figure; an
+    error for one unreadable or undescribed."""
+    texts, sizes = [], []
     for number in plt.get_fignums():
         fig = plt.figure(number)
         smallest = smallest_text_px(fig)
@@ -105,7 +127,8 @@ def _check_figures(example: str) -> list[str]:
                 "sentence saying what it shows"
             )
         texts.append(text)
-    return texts
+        sizes.append(smallest_text_px(fig, column_px=float("inf")))
+    return texts, sizes
 
 
 def checked_matplotlib_scraper(block: Any, block_vars: dict, gallery_conf: dict, **kwargs: Any):
@@ -114,12 +137,36 @@ def checked_matplotlib_scraper(block: Any, block_vars: dict, gallery_conf: dict,
     A figure with text too small to read, or without a description, fails the build.
     """
     try:
-        texts = _check_figures(block_vars.get("src_file", "an example"))
+        texts, sizes = _check_figures(block_vars.get("src_file", "an example"))
     except ValueError:
         plt.close("all")
         raise
     rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
-    return with_alt_texts(rst, texts) if texts else rst
+    return with_text_classes(with_alt_texts(rst, texts), sizes) if texts else rst
+
+
+# sphinx-gallery's image-sg node writes only its first class into the <img>: the page's HTML
+# gets each figure's figure-text-N class from the node, after the page is rendered.
+
+
+def add_img_class(body: str, file_name: str, name: str) -> str:
+    """``body`` with class ``name`` added to the ``<img>`` whose src ends in ``/file_name``."""
+    tag = re.compile(
+        r'(<img\s[^>]*src="(?:[^"]*/)?' + re.escape(file_name) + r'"[^>]*class\s*=\s*")([^"]*)"'
+    )
+    return tag.sub(lambda m: f'{m[1]}{m[2]} {name}"', body, count=1)
+
+
+def _text_classes_into_html(app: Any, pagename: str, templatename: str, context: dict, doctree):
+    from sphinx_gallery.directives import imgsgnode
+
+    if doctree is None or "body" not in context:
+        return
+    for node in doctree.findall(imgsgnode):
+        for name in (node["class"] or [])[1:]:
+            if name.startswith("figure-text-"):
+                file_name = Path(node["uri"]).name
+                context["body"] = add_img_class(context["body"], file_name, name)
 
 
 # --- The gallery's thumbnails -------------------------------------------------------------------
@@ -162,4 +209,5 @@ def _thumbnail_alts(app: Any, doctree: Any, docname: str) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("doctree-resolved", _thumbnail_alts)
+    app.connect("html-page-context", _text_classes_into_html)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

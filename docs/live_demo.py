@@ -11,7 +11,9 @@ the demo's markup right after it. It also
   PyTorch does), the normalization, and the first test image of each digit with PyTorch's
   probabilities, which the site's tests compare with the browser's;
 - copies onnxruntime-web into ``_static/onnxruntime-web-<version>`` (see ``ort_runtime``);
-- adds the runtime, ``demo/demo.js`` and ``demo/demo.css`` to the demo's page only;
+- adds ``demo/demo.js`` and ``demo/demo.css`` to the demo's page only; the script loads the
+  runtime and the models only when the reader starts the demo or scrolls to it, so the page
+  opens light (the start button names the download's size, measured here);
 - checks, at the end of the build, every file the demo loads: a missing or corrupt ONNX file
   fails the build with a message naming it.
 """
@@ -31,12 +33,17 @@ from sphinx.util.docutils import SphinxDirective
 LABEL = ".. _live-demo:"
 MODELS_FOLDER = "demo-models"  # under the site's _static/
 DEMO_DATA = "demo.json"
+MAX_SHIFT = 4  # pixels the sliders move the input, either way (section 7 shifts by up to 4)
 _DEMO_PAGES: set[str] = set()  # pages of this build that show the demo
 
 # Filled in by the script; without JavaScript the reader sees the <noscript> text.
 MARKUP = """\
-<div class="mnist-demo" data-models="{root}_static/{models}/" data-state="loading" data-runs="0">
-  <p class="mnist-demo-status" role="status">Loading onnxruntime-web and the two networks...</p>
+<div class="mnist-demo" data-models="{root}_static/{models}/" data-runtime="{runtime}"
+     data-state="idle" data-runs="0">
+  <p class="mnist-demo-status" role="status">The demo runs both networks in your browser. It
+    downloads onnxruntime-web and the two networks ({download}) when you start it or scroll to
+    the drawing pad.</p>
+  <button type="button" class="mnist-demo-start">Start the demo ({download})</button>
   <noscript><p>The live demo needs JavaScript.</p></noscript>
   <div class="mnist-demo-panels">
     <div class="mnist-demo-panel">
@@ -54,11 +61,13 @@ MARKUP = """\
       <h3 class="mnist-demo-heading">The 28 x 28 input</h3>
       <canvas class="mnist-demo-input" width="28" height="28" role="img"
               aria-label="The network input: 28 by 28 pixels"></canvas>
-      <label class="mnist-demo-slider">Shift right:
-        <input type="range" class="mnist-demo-dx" min="-4" max="4" step="1" value="0">
+      <label class="mnist-demo-slider"><span>Shift right ({lo} to +{hi} px; minus moves
+        left):</span>
+        <input type="range" class="mnist-demo-dx" min="{lo}" max="{hi}" step="1" value="0">
         <output class="mnist-demo-dx-value">0 px</output></label>
-      <label class="mnist-demo-slider">Shift down:
-        <input type="range" class="mnist-demo-dy" min="-4" max="4" step="1" value="0">
+      <label class="mnist-demo-slider"><span>Shift down ({lo} to +{hi} px; minus moves
+        up):</span>
+        <input type="range" class="mnist-demo-dy" min="{lo}" max="{hi}" step="1" value="0">
         <output class="mnist-demo-dy-value">0 px</output></label>
     </div>
     <div class="mnist-demo-panel mnist-demo-nets">
@@ -75,11 +84,30 @@ MARKUP = """\
   <p class="mnist-demo-readout" aria-live="polite"></p>
   <figure class="mnist-demo-features">
     <div class="mnist-demo-maps"></div>
-    <figcaption>The ConvNet's 32 first-layer feature maps (conv1 after ReLU) for this input.
-      One brightness scale for all 32: a dark map barely responds.</figcaption>
+    <figcaption>The ConvNet's 32 first-layer feature maps (conv1 after ReLU) for this input,
+      numbered 0 to 31 as in section 6, in the same magma colours: black is no response,
+      yellow the strongest. One scale for all 32: a dark map barely responds.</figcaption>
   </figure>
 </div>
 """
+
+
+def download_size(site_static: Path) -> str:
+    """What starting the demo downloads, gzip-compressed as GitHub Pages sends it: the runtime's
+    files and the models that demo.json names (the .onnx files are not compressed)."""
+    import gzip
+
+    runtime = [site_static / ort_runtime.SITE_FOLDER / name for name in ort_runtime.FILES]
+    folder = site_static / MODELS_FOLDER
+    if not (folder / DEMO_DATA).is_file():
+        raise ExtensionError(
+            f"the live demo's {folder / DEMO_DATA} is missing: section 8 (plot_08) did not "
+            "write it in this build, so the demo's download size is unknown. Build clean."
+        )
+    models = json.loads((folder / DEMO_DATA).read_text())["models"].values()
+    total = sum(len(gzip.compress(path.read_bytes(), compresslevel=6)) for path in runtime)
+    total += sum((folder / name).stat().st_size for name in models)
+    return f"{total / 1e6:.1f} MB"
 
 
 class LiveDemo(SphinxDirective):
@@ -87,7 +115,14 @@ class LiveDemo(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         root = "../" * self.env.docname.count("/")
-        html = MARKUP.format(root=root, models=MODELS_FOLDER)
+        html = MARKUP.format(
+            root=root,
+            models=MODELS_FOLDER,
+            runtime=f"{root}_static/{ort_runtime.SITE_FOLDER}/ort.wasm.min.js",
+            download=download_size(Path(self.env.app.outdir) / "_static"),
+            lo=-MAX_SHIFT,
+            hi=MAX_SHIFT,
+        )
         # In a container, so that the label before the directive gives it an id (#live-demo).
         return [nodes.container("", nodes.raw("", html, format="html"))]
 
@@ -113,7 +148,7 @@ def _add_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, d
     if 'class="mnist-demo"' not in context.get("body", ""):
         return
     _DEMO_PAGES.add(pagename)
-    app.add_js_file(f"{ort_runtime.SITE_FOLDER}/ort.wasm.min.js", loading_method="defer")
+    # Not the runtime: demo.js loads it when the reader starts the demo (data-runtime).
     app.add_js_file("demo/demo.js", loading_method="defer")
     app.add_css_file("demo/demo.css")
 
@@ -187,7 +222,17 @@ def write_demo_data(folder: Path) -> Path:
             {"index": i, "label": digit, "pixels": pixels, "probabilities": probabilities}
         )
     models = demo_models(folder, nets, images, reference)
-    return write(folder / DEMO_DATA, models, samples, MEAN, STD)
+    return write(folder / DEMO_DATA, models, samples, MEAN, STD, colormap=response_colormap())
+
+
+def response_colormap() -> dict[str, object]:
+    """Section 6's colormap for feature maps as 256 RGB triples, so the demo draws the same."""
+    import matplotlib
+
+    from mnist_tutorial.figure_style import RESPONSE_CMAP
+
+    colors = matplotlib.colormaps[RESPONSE_CMAP].resampled(256)(range(256))[:, :3]
+    return {"name": RESPONSE_CMAP, "colors": (colors * 255).round().astype(int).tolist()}
 
 
 def _write_demo_data(app: Sphinx) -> None:

@@ -35,7 +35,7 @@ from mnist_tutorial.environment import seed_everything, select_device
 from mnist_tutorial.exercises import check
 from mnist_tutorial.models import ConvNet  # section 2's class, from the package
 from mnist_tutorial.sweep import sweep_config, sweep_learning_rates
-from mnist_tutorial.visualization import plot_lr_sweep
+from mnist_tutorial.visualization import did_not_learn, plot_lr_sweep
 
 device = select_device()
 config = tutorial_config()
@@ -211,7 +211,7 @@ print(f"The sweep took {time.perf_counter() - start:.0f} s (cached runs are only
 for lr, result in results.items():
     if result.diverged:
         verdict = "diverged: the loss overflowed"
-    elif result.losses[-1] > 0.9 * chance:
+    elif did_not_learn(result.losses, chance):
         verdict = f"no learning (yet): last loss {result.losses[-1]:.3f}, near chance"
     else:
         verdict = f"learned: last loss {result.losses[-1]:.3f}"

@@ -142,8 +142,9 @@ fig = plot_per_class_accuracy(per_digit, overall=accuracy)
 # loads with ``weights_only=True`` (tensors only, never code), and a receipt (JSON) with the
 # weights' SHA-256, the torch version and device they were trained on, the seed and recipe,
 # the mean training loss of the last epoch and the test accuracy they reach. The ConvNet's is
-# the accuracy measured above; the FCNet is the one section 7 compares with it, trained with
-# the same recipe. On the tutorial's site, the table below links them:
+# the accuracy measured above. The FCNet, a fully connected network, is only listed here so that
+# all the downloads sit in one place: section 7 introduces it and compares it with the ConvNet
+# (it is trained with the same recipe). On the tutorial's site, the table below links them:
 #
 # .. _trained-weights:
 #

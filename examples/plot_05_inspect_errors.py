@@ -157,8 +157,9 @@ fig = plot_image_grid(predictions.images[in_pair[:5]], titles, ncols=5)
 # .. solution-end::
 #
 # **Exercise 2: how much is a high confidence worth?** On the test images where the network's
-# confidence is at least 0.99, what is its accuracy (in %)? And what share of the test set are
-# they? ``check("confident-accuracy", your_accuracy, net=convnet)``.
+# confidence is at least 0.99, what is its accuracy (in %)? Check that one number with
+# ``check("confident-accuracy", your_accuracy, net=convnet)``. Then print what share of the
+# test set those images are (the solution does; the check does not ask for it).
 #
 # .. solution-start::
 sure = predictions.confidence >= 0.99  # (10000,) True where the net is that sure

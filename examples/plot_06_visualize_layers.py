@@ -36,6 +36,10 @@ convnet = load_or_train("ConvNet", config, device).net.eval()
 print("conv1 weights:", tuple(convnet.conv1.weight.shape))  # (32, 1, 5, 5)
 
 # %%
+# The filters are numbered 0 to 31 on this page and in section 8's demo, not 1 to 32: that is
+# the index PyTorch uses, so filter 5 is ``convnet.conv1.weight[5]`` and map 5 is ``maps[:, 5]``.
+
+# %%
 # The filters of the first layer
 # ------------------------------
 # ``conv1`` holds 32 filters of 1 x 5 x 5 weights (one input channel, a 5 x 5 window). Each is

@@ -180,14 +180,18 @@ def write_demo_data(
     samples: list[dict[str, object]],
     mean: float,
     std: float,
+    colormap: dict[str, object] | None = None,
 ) -> Path:
     """Write what the live demo reads: the model files, normalization and sample images.
 
     ``models`` maps a network's name to its ONNX file (relative to ``path``'s folder);
     each sample holds ``index``, ``label``, ``pixels`` (28 x 28 values in 0-255) and
     ``probabilities`` (PyTorch's, per network), which the browser test compares against.
+    ``colormap`` (``name`` and 256 RGB ``colors``) is how the demo draws feature maps.
     """
     path = Path(path)
     data = {"models": models, "mean": mean, "std": std, "samples": samples}
+    if colormap is not None:
+        data["colormap"] = colormap
     path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
     return path

@@ -95,6 +95,14 @@ def _trend(losses: Sequence[float], threshold: float | None = None) -> str:
     return text
 
 
+NEAR_CHANCE = 0.9  # a last loss above this share of the chance loss: the run did not learn
+
+
+def did_not_learn(history: Sequence[float], chance: float) -> bool:
+    """Whether a run's last loss is still near ``chance``, the loss of an even guess."""
+    return bool(history) and history[-1] > NEAR_CHANCE * chance
+
+
 def plot_lr_sweep(
     losses: Mapping[float, Sequence[float]],
     diverged: Sequence[float] = (),
@@ -105,13 +113,18 @@ def plot_lr_sweep(
     """Loss curves of a learning-rate sweep on a log scale; a diverged run ends in an x.
 
     ``losses`` maps each learning rate to the mean loss of its finished epochs; ``chance`` draws
-    the loss of a net that gives every digit the same probability.
+    the loss of a net that gives every digit the same probability, and names a run that ended
+    near it "did not learn".
     """
     fig, ax = axes_or_new(ax, (7, 4.5))
     last_epoch = 1
     line_ends = []  # (last epoch, last loss, label, colour) of each run, labelled at the end
     for lr, history in losses.items():
-        label = f"lr {lr:g}" + (" (diverged)" if lr in diverged else "")
+        label = f"lr {lr:g}"
+        if lr in diverged:
+            label += " (diverged)"
+        elif chance is not None and did_not_learn(history, chance):
+            label += " (did not learn)"
         (line,) = ax.plot(
             range(1, len(history) + 1), history, marker="o", markersize=4, label=label
         )
@@ -275,22 +288,44 @@ def plot_accuracy_by_shift(
     return describe(fig, text)
 
 
-def plot_summary(results: Mapping[str, Mapping[str, float]], ax: Axes | None = None) -> Figure:
-    """Grouped bars: for each condition (e.g. "accuracy"), one bar per network, in percent."""
+def percent_decimals(images: int) -> int:
+    """The decimals an accuracy over ``images`` images supports: one image more or less moves
+    it by 100 / images percent (0.01 for 10,000 images, so 2 decimals; 0.05 for 2,000: 2)."""
+    if images < 1:
+        raise ValueError(f"an accuracy needs at least one image, got {images}")
+    return max(0, math.ceil(math.log10(images / 100)))
+
+
+def plot_summary(
+    results: Mapping[str, Mapping[str, float]],
+    images: Mapping[str, int],
+    ax: Axes | None = None,
+) -> Figure:
+    """Grouped bars: for each condition (e.g. "accuracy"), one bar per network, in percent.
+
+    ``images`` holds how many test images each condition measured: the labels show the
+    decimals that count supports (:func:`percent_decimals`), so 98.95% is not shown as 99.0%.
+    """
     fig, ax = axes_or_new(ax, (6.5, 3.8))
     conditions = list(next(iter(results.values())))
+    missing = [condition for condition in conditions if condition not in images]
+    if missing:
+        raise ValueError(f"the number of test images of {missing} is missing from images")
+    decimals = {condition: percent_decimals(images[condition]) for condition in conditions}
     width = 0.8 / len(results)
     for i, (name, result) in enumerate(results.items()):
         positions = [c + (i - (len(results) - 1) / 2) * width for c in range(len(conditions))]
         values = [result[condition] for condition in conditions]
         bars = ax.bar(positions, values, width, label=name)
-        ax.bar_label(bars, labels=[f"{v:.1f}%" for v in values], fontsize=FONT, padding=2)
+        labels = [f"{v:.{decimals[c]}f}%" for c, v in zip(conditions, values, strict=True)]
+        ax.bar_label(bars, labels=labels, fontsize=FONT, padding=2)
     ax.set_xticks(range(len(conditions)), conditions)
     ax.set_ylim(0, 110)  # room above 100% for the labels
     ax.set_ylabel("test accuracy (%)")
     ax.legend(fontsize=FONT, loc="upper right")
     groups = [
-        f"{condition}: " + listing([f"{name} {r[condition]:.1f}%" for name, r in results.items()])
+        f"{condition}: "
+        + listing([f"{net} {r[condition]:.{decimals[condition]}f}%" for net, r in results.items()])
         for condition in conditions
     ]
     return describe(fig, f"Test accuracy of each network, by condition. {'; '.join(groups)}.")

@@ -19,10 +19,12 @@ import notebook_setup
 import trained_networks
 from figure_text import (
     MIN_TEXT_PX,
+    add_img_class,
     checked_matplotlib_scraper,
     smallest_text_px,
     thumbnail_alt,
     with_alt_texts,
+    with_text_classes,
 )
 from graphviz_scraper import GRAPH_ALT, graphviz_scraper, site_svg
 from launch_links import launch_links
@@ -189,6 +191,34 @@ def test_alt_texts_must_match_the_images() -> None:
     assert _alts(with_alt_texts(rst, ["The text & more."])) == ["The text &amp; more."]
     with pytest.raises(ValueError, match="expected 2 :alt: options"):
         with_alt_texts(rst, ["one", "two"])
+
+
+def test_each_image_is_classed_with_its_smallest_text() -> None:
+    rst = (
+        "\n.. image-sg:: /a.png\n   :alt: a\n   :class: sphx-glr-multi-img\n"
+        "\n.. image-sg:: /b.png\n   :alt: b\n   :class: sphx-glr-multi-img\n"
+    )
+    classed = with_text_classes(rst, [11.111, None])  # the second figure has no text
+    assert ":class: sphx-glr-multi-img figure-text-111\n" in classed
+    assert classed.endswith(":class: sphx-glr-multi-img\n")
+    with pytest.raises(ValueError, match="expected 1 :class: options"):
+        with_text_classes(rst, [9.0])
+
+
+def test_the_text_class_reaches_the_html_img() -> None:
+    body = (
+        '<img src="../_images/a_001.png" alt="a" class = "sphx-glr-single-img"/>'
+        '<img loading="lazy" src="../_images/a_002.png" alt="b" class = "sphx-glr-single-img"/>'
+    )
+    classed = add_img_class(body, "a_002.png", "figure-text-111")
+    assert 'a_002.png" alt="b" class = "sphx-glr-single-img figure-text-111"/>' in classed
+    assert 'a_001.png" alt="a" class = "sphx-glr-single-img"/>' in classed
+
+
+def test_scraped_figure_is_classed_with_its_text_size(tmp_path: Path) -> None:
+    fig = describe(plt.figure(figsize=(4, 3), dpi=100), "A figure with one title.")
+    fig.suptitle("Title", fontsize=9)  # 9 pt at 100 dpi: 12.5 px
+    assert "figure-text-125" in _scrape(tmp_path)
 
 
 def test_graph_gets_its_alt_text(tmp_path: Path) -> None:

@@ -24,7 +24,10 @@ CASES = {
     "plot_parameter_counts": lambda: (parameter_table(ConvNet()),),
     "plot_per_class_accuracy": lambda: ([99.0, 98.5] * 5, 98.7),
     "plot_accuracy_by_shift": lambda: ([0, 2], {"ConvNet": [99.0, 95.0]}),
-    "plot_summary": lambda: ({"ConvNet": {"test": 99.0}, "FCNet": {"test": 97.5}},),
+    "plot_summary": lambda: (
+        {"ConvNet": {"test": 99.0}, "FCNet": {"test": 97.5}},
+        {"test": 1_000},
+    ),
     "plot_image_grid": lambda: (torch.rand(5, 1, 28, 28), [str(i) for i in range(5)], 3),
     "plot_conv1_filters": lambda: (ConvNet(),),
     "plot_feature_maps": lambda: (torch.rand(2, 1, 28, 28), torch.rand(2, 4, 28, 28), "ab"),

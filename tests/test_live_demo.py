@@ -181,3 +181,29 @@ def test_a_runtime_file_that_is_a_link_is_refused(tmp_path: Path, target: str, h
 def test_the_fake_package_with_links_elsewhere_still_installs(tmp_path: Path) -> None:
     folder = ort_runtime.install(tmp_path, tarball=fake_tarball())
     assert (folder / ort_runtime.FILES[0]).read_bytes() == fake_content(ort_runtime.FILES[0])
+
+
+def test_the_start_button_names_the_gzip_size_of_what_starting_downloads(tmp_path: Path) -> None:
+    runtime = tmp_path / ort_runtime.SITE_FOLDER
+    runtime.mkdir()
+    for name in ort_runtime.FILES:
+        (runtime / name).write_bytes(b"a" * 1_000_000)  # compresses to about 1 kB each
+    models = tmp_path / live_demo.MODELS_FOLDER
+    models.mkdir()
+    (models / "convnet.onnx").write_bytes(bytes(range(256)) * 4000)  # 1.024 MB, sent as it is
+    (models / "unused.onnx").write_bytes(b"x" * 9_000_000)  # demo.json does not name it
+    write_demo_data(models / "demo.json", {"ConvNet": "convnet.onnx"}, [], 0.5, 0.5)
+    assert live_demo.download_size(tmp_path) == "1.0 MB"
+    (models / "demo.json").unlink()
+    with pytest.raises(ExtensionError, match="download size is unknown"):
+        live_demo.download_size(tmp_path)
+
+
+def test_the_demo_draws_feature_maps_in_section_6s_colormap() -> None:
+    colormap = live_demo.response_colormap()
+    assert colormap["name"] == "magma"
+    colors = colormap["colors"]
+    assert len(colors) == 256
+    assert all(len(c) == 3 for c in colors)
+    assert colors[0] == [0, 0, 4]
+    assert colors[-1] == [252, 253, 191]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
+import pytest
 import torch
 from matplotlib.text import Text
 
 from mnist_tutorial.figure_style import CHANCE_LINE, REFERENCE_LINE
 from mnist_tutorial.models import ConvNet, parameter_table
 from mnist_tutorial.visualization import (
+    did_not_learn,
+    percent_decimals,
     plot_accuracy_by_shift,
     plot_class_counts,
     plot_loss_curves,
@@ -71,13 +74,30 @@ def test_accuracy_by_shift_one_line_per_net():
 
 def test_summary_groups_one_bar_per_net_and_condition():
     fig = plot_summary(
-        {"ConvNet": {"test": 99.0, "4 px": 60.0}, "FCNet": {"test": 97.5, "4 px": 29.0}}
+        {"ConvNet": {"test": 98.95, "4 px": 60.0}, "FCNet": {"test": 97.5, "4 px": 29.0}},
+        images={"test": 10_000, "4 px": 100},
     )
     (ax,) = fig.axes
     heights = sorted(bar.get_height() for bar in ax.patches)
-    assert heights == [29.0, 60.0, 97.5, 99.0]
+    assert heights == [29.0, 60.0, 97.5, 98.95]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["test", "4 px"]
-    assert sorted(t.get_text() for t in ax.texts) == ["29.0%", "60.0%", "97.5%", "99.0%"]
+    # 10,000 images support 2 decimals (98.95%, not 99.0%); 100 images support 0
+    assert sorted(t.get_text() for t in ax.texts) == ["29%", "60%", "97.50%", "98.95%"]
+
+
+def test_an_accuracy_shows_the_decimals_its_image_count_supports():
+    assert [percent_decimals(n) for n in (100, 200, 1_000, 2_000, 10_000, 60_000)] == [
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+    ]
+    with pytest.raises(ValueError, match="at least one image"):
+        percent_decimals(0)
+    with pytest.raises(ValueError, match="missing from images"):
+        plot_summary({"ConvNet": {"test": 99.0}}, images={})
 
 
 def test_lr_sweep_names_each_line_at_its_end_without_overlap():
@@ -85,7 +105,8 @@ def test_lr_sweep_names_each_line_at_its_end_without_overlap():
     fig = plot_lr_sweep(losses, chance=math.log(10))
     ax = fig.axes[0]
     labels = {t.get_text(): t for t in ax.texts}
-    assert set(labels) == {"lr 0.001", "lr 0.5", "lr 0.1"}
+    # both runs stuck near ln 10 (2.303) are named as such, not only told apart by colour
+    assert set(labels) == {"lr 0.001 (did not learn)", "lr 0.5 (did not learn)", "lr 0.1"}
     fig.canvas.draw()
     boxes = [Text.get_window_extent(t) for t in labels.values()]  # the text, not the arrow
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
@@ -182,3 +203,14 @@ def test_per_class_accuracy_from_a_list_without_overall():
     assert ax.get_legend() is None
     assert ax.get_lines() == []
     assert ax.get_ylim()[0] == 99
+
+
+def test_a_sweep_run_stuck_at_chance_is_labelled_did_not_learn():
+    chance = 2.303
+    fig = plot_lr_sweep({0.01: [2.0, 0.5], 0.5: [2.31, 2.30]}, chance=chance)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "lr 0.5 (did not learn)" in labels
+    assert "lr 0.01" in labels
+    assert did_not_learn([2.31, 2.30], chance)
+    assert not did_not_learn([2.0, 0.5], chance)
+    assert not did_not_learn([], chance)

@@ -42,8 +42,10 @@ def site_pages() -> list[str]:
 
 
 def wait_for_demo(page) -> None:
-    """On section 8's page, wait until the live demo has drawn its controls and results."""
+    """On section 8's page, start the live demo (it loads on demand) and wait until it has drawn
+    its controls and results, so that they are checked too."""
     if page.locator(".mnist-demo").count():
+        page.evaluate("document.querySelector('.mnist-demo-start').click()")
         page.wait_for_selector(".mnist-demo[data-state=ready]", state="attached", timeout=60_000)
 
 

@@ -1,10 +1,11 @@
 """Section 8's live demo in headless Chromium, with every request outside localhost blocked.
 
-It must load onnxruntime-web and both networks from the site itself, give for each test image
-the probabilities PyTorch gave at build time (demo.json), answer a stroke drawn with the mouse
-and a moved slider, and work by keyboard alone. The page's transfer size and the time from
-navigation to the first prediction are written to ``demo-metrics.json`` beside the
-screenshots, which show a drawn 7 shifted by 4 px in both themes, on a desktop and a phone.
+The page must open light: nothing heavy loads until the reader presses Start or scrolls to the
+demo. Then it must load onnxruntime-web and both networks from the site itself, give for each
+test image the probabilities PyTorch gave at build time (demo.json), answer a stroke drawn
+with the mouse and a moved slider, and work by keyboard alone. The page's transfer size and
+the time from navigation to the first prediction are written to ``demo-metrics.json`` beside
+the screenshots, which show a drawn 7 shifted by 4 px in both themes, on a desktop and a phone.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ MAX_TRANSFER_MB = 25  # compressed as a static host sends it (see transfer_size)
 # The content types that static hosts such as GitHub Pages send gzip-compressed.
 COMPRESSED_TYPES = ("text/", "javascript", "json", "wasm", "svg")
 READY_TIMEOUT_MS = 60_000
+MAX_OPEN_BYTES = 1_000_000  # gzip, transferred by the page before the reader uses the demo
+UNTOUCHED_MS = 5_000  # how long the reader looks at the page without touching the demo
 
 # A 7 on the 280 x 280 pad: the top bar, then the long stroke down to the left.
 SEVEN = [(70, 60), (130, 58), (210, 60), (185, 120), (160, 180), (140, 235)]
@@ -73,7 +76,13 @@ class Demo:
         return sizes
 
     def open(self) -> None:
+        """Open the page and start the demo with its button, as a reader would."""
         self.page.goto(f"{self.site_url}/auto_examples/{DEMO_PAGE}.html", wait_until="load")
+        # A script click: scrolling the pad into view may have started it (the button is hidden).
+        self.page.evaluate("document.querySelector('.mnist-demo-start').click()")
+        self.wait_until_ready()
+
+    def wait_until_ready(self) -> None:
         self.page.wait_for_selector(
             ".mnist-demo[data-state=ready]", state="attached", timeout=READY_TIMEOUT_MS
         )
@@ -183,6 +192,44 @@ def test_demo_loads_the_runtime_and_both_models(
     assert compressed <= MAX_TRANSFER_MB * 1e6, f"the page transfers {compressed / 1e6:.1f} MB"
 
 
+def test_the_page_opens_light_and_the_demo_starts_by_keyboard(browser, site_url: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    demo = Demo(page, site_url)
+    try:
+        page.goto(f"{site_url}/auto_examples/{DEMO_PAGE}.html", wait_until="load")
+        page.wait_for_timeout(UNTOUCHED_MS)
+        on_open = sum(size[1] for size in demo.transfer().values())
+        loaded = {urlsplit(url).path for url in demo.transfer()}
+        print(f"\nsection 8 on open, untouched for {UNTOUCHED_MS} ms: {on_open / 1e3:.0f} kB gzip")
+        assert on_open < MAX_OPEN_BYTES, f"the page transferred {on_open / 1e6:.2f} MB on open"
+        heavy = [path for path in loaded if RUNTIME in path or path.endswith(".onnx")]
+        assert not heavy, f"loaded before the reader started the demo: {heavy}"
+        assert page.get_attribute(".mnist-demo", "data-state") == "idle"
+        page.focus(".mnist-demo-start")  # by keyboard: the start button takes the focus
+        page.keyboard.press("Enter")
+        demo.wait_until_ready()
+        demo.wait_for_run(0)
+        assert "reads" in page.inner_text(".mnist-demo-readout")
+        assert not demo.errors, f"errors in the browser: {demo.errors}"
+        assert not demo.blocked, f"requests outside localhost: {demo.blocked}"
+    finally:
+        page.close()
+
+
+def test_scrolling_to_the_demo_starts_it(browser, site_url: str) -> None:  # noqa: F811
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    demo = Demo(page, site_url)
+    try:
+        page.goto(f"{site_url}/auto_examples/{DEMO_PAGE}.html", wait_until="load")
+        assert page.get_attribute(".mnist-demo", "data-state") == "idle"
+        page.locator(".mnist-demo-pad").scroll_into_view_if_needed()
+        demo.wait_until_ready()
+        demo.wait_for_run(0)
+        assert not demo.errors, f"errors in the browser: {demo.errors}"
+    finally:
+        page.close()
+
+
 def test_each_test_image_gets_pytorchs_probabilities(demo: Demo, demo_data: dict) -> None:
     buttons = demo.page.locator(".mnist-demo-sample")
     assert buttons.count() == len(demo_data["samples"])
@@ -248,7 +295,7 @@ def test_the_demo_works_by_keyboard_alone(demo: Demo) -> None:
     page.keyboard.press("ArrowUp")  # a range input moves up by one step
     demo.wait_for_run(before)
     assert page.input_value(".mnist-demo-dy") == "1"
-    assert page.inner_text(".mnist-demo-dy-value") == "1 px"
+    assert page.inner_text(".mnist-demo-dy-value") == "+1 px"
     assert demo.input_pixels() != pixels
     assert demo.outputs() != outputs
 

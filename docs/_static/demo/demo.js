@@ -220,7 +220,8 @@
 
   for (const [name, slider] of Object.entries(sliders)) {
     slider.addEventListener("input", () => {
-      $(`.mnist-demo-${name}-value`).textContent = `${slider.value} px`;
+      const value = Number(slider.value);
+      $(`.mnist-demo-${name}-value`).textContent = `${value > 0 ? "+" : ""}${value} px`;
       update();
     });
   }
@@ -309,6 +310,17 @@
     root.dataset.runs = String(Number(root.dataset.runs) + 1);
   }
 
+  // values in [0, max] through the colormap (256 RGB triples, from demo.json) as ImageData
+  function colorImage(values, width, height, max, colormap) {
+    const image = new ImageData(width, height);
+    const last = colormap.length - 1;
+    for (let i = 0; i < width * height; i++) {
+      const [r, g, b] = colormap[Math.round((last * Math.min(values[i], max)) / max)];
+      image.data.set([r, g, b, 255], 4 * i);
+    }
+    return image;
+  }
+
   function showFeatureMaps(features) {
     const maps = root.querySelectorAll(".mnist-demo-map");
     const count = SIZE * SIZE;
@@ -316,7 +328,8 @@
     const max = Math.max(1e-6, ...values); // one scale for all maps
     maps.forEach((canvas, c) => {
       const map = values.subarray(c * count, (c + 1) * count);
-      canvas.getContext("2d").putImageData(grayImage(map, SIZE, SIZE, max), 0, 0);
+      const image = colorImage(map, SIZE, SIZE, max, data.colormap.colors);
+      canvas.getContext("2d").putImageData(image, 0, 0);
     });
   }
 
@@ -338,16 +351,35 @@
       const canvas = document.createElement("canvas");
       canvas.className = "mnist-demo-map";
       [canvas.width, canvas.height] = [SIZE, SIZE];
-      canvas.title = `feature map ${c}`;
+      canvas.title = `feature map ${c}`; // numbered from 0, as PyTorch and section 6 do
       maps.append(canvas);
     }
     maps.setAttribute("role", "img");
-    maps.setAttribute("aria-label", "The 32 feature maps of the ConvNet's first layer");
+    maps.setAttribute(
+      "aria-label",
+      `The 32 feature maps of the ConvNet's first layer, in ${data.colormap.name}`,
+    );
   }
 
   // --- Start ---------------------------------------------------------------------------------
+  // Nothing heavy loads with the page: the runtime (about 4 MB gzipped) and the two networks
+  // come only when the reader presses Start or scrolls the demo into view, so that a reader who
+  // never uses the demo does not pay for it, on a phone least of all.
+
+  function loadScript(url) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`could not load ${url}`));
+      document.head.append(script);
+    });
+  }
 
   async function start() {
+    setStatus("Loading onnxruntime-web and the two networks...", "loading");
+    await loadScript(root.dataset.runtime);
+    if (typeof ort === "undefined") throw new Error("onnxruntime-web did not define ort");
     // One thread and no worker proxy: then the page needs no cross-origin isolation headers.
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.proxy = false;
@@ -362,18 +394,33 @@
     buildOutputs();
     addSampleButtons();
     setStatus("Ready: both networks run in your browser.", "ready");
-    // Start on the 7, the digit of the shift experiment in the text.
-    selectSample(Math.max(0, data.samples.findIndex((sample) => sample.label === 7)));
+    if (drawingStarted) {
+      update(); // the reader drew while the networks loaded: keep the drawing
+    } else {
+      // Start on the 7, the digit of the shift experiment in the text.
+      selectSample(Math.max(0, data.samples.findIndex((sample) => sample.label === 7)));
+    }
   }
 
-  clearPad();
-  if (typeof ort === "undefined") {
-    setStatus("The demo could not load onnxruntime-web.", "error");
-    console.error("onnxruntime-web (ort.wasm.min.js) did not load");
-  } else {
+  let started = false;
+  function startOnce() {
+    if (started) return;
+    started = true;
+    observer.disconnect();
+    startButton.hidden = true;
     start().catch((error) => {
       setStatus(`The demo could not start: ${error.message}`, "error");
       console.error(error);
     });
   }
+
+  clearPad();
+  const startButton = $(".mnist-demo-start");
+  startButton.addEventListener("click", startOnce);
+  // The drawing pad in view: the reader has reached the demo.
+  const observer = new IntersectionObserver((entries) => {
+    if (entries.some((entry) => entry.isIntersecting)) startOnce();
+  });
+  observer.observe(pad);
+  pad.addEventListener("pointerdown", startOnce);
 })();
