@@ -53,6 +53,7 @@ extensions = [
     "course_tables",  # teachers.rst: the course's tasks and points, from course/tasks.py
     "page_meta",  # a meta description on every page (_templates/layout.html writes it)
     "lazy_images",  # figures after a page's first load as the reader scrolls (page speed)
+    "head_assets",  # scripts deferred, the shared stylesheets in one file (first paint)
 ]
 # api_module.rst (autosummary's page for one module), search-button-field.html (the
 # theme's search button, with a label that matches its visible text) and layout.html (a meta

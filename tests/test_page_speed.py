@@ -12,6 +12,7 @@ from docutils.utils import new_document
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
 
+import head_assets
 import lazy_images
 import page_meta
 
@@ -62,3 +63,69 @@ def test_a_page_without_prose_is_described_by_its_title() -> None:
     untitled: dict[str, str] = {}  # Sphinx's genindex reaches the hook without a title
     page_meta.describe_page(App(), "genindex", "genindex.html", untitled, None)
     assert untitled["page_description"].startswith("Index, in MNIST CNN tutorial")
+
+
+def test_scripts_load_without_blocking_and_keep_their_order() -> None:
+    from sphinx.builders.html._assets import _JavaScript
+
+    listed = [
+        _JavaScript("_static/doctools.js", priority=200),
+        _JavaScript("", priority=200, body="DOCUMENTATION_OPTIONS.pagename = 'index';"),
+        _JavaScript("_static/demo.js", priority=500, defer="defer"),
+        _JavaScript("_static/x.js", priority=500, **{"async": "async"}),
+    ]
+    loaded = [head_assets.deferred(script) for script in listed]
+    assert loaded[0].attributes == {"defer": "defer"}
+    # inline: a module script, which runs after parsing in document order, like the deferred
+    assert loaded[1].attributes["type"] == "module"
+    assert loaded[1].attributes["body"] == listed[1].attributes["body"]
+    assert loaded[2:] == listed[2:]  # a script that already does not block is left alone
+    assert [s.priority for s in loaded] == [s.priority for s in listed]
+
+
+def test_stylesheets_are_joined_in_the_order_the_page_applies_them(tmp_path: Path) -> None:
+    from sphinx.builders.html._assets import _CascadingStyleSheet as Css
+
+    static = tmp_path / "_static"
+    (static / "demo").mkdir(parents=True)
+    for name, text in {
+        "a.css": "p { color: red }",
+        "b.css": "p { color: blue }",
+        "c.css": "h1 { margin: 0 }",
+        "demo/demo.css": "button { color: green }",
+        "icons.css": "i { background: url(icon.svg) }",
+    }.items():
+        (static / name).write_text(text, encoding="utf-8")
+    listed = [
+        Css("_static/c.css", priority=800),
+        Css("_static/a.css", priority=200),
+        Css("_static/b.css", priority=500),
+        Css("_static/demo/demo.css", priority=500),
+        Css("_static/icons.css", priority=900),
+        Css("https://example.org/remote.css", priority=900),
+    ]
+    applied = head_assets.joined_styles(tmp_path, listed)
+    names = [css.filename for css in applied]
+    # a and b (priority 200, 500) join; demo.css (in a folder) sits between them and c, so c
+    # keeps its own link, as do a file with url() and a remote one
+    assert names[1:] == [
+        "_static/demo/demo.css",
+        "_static/c.css",
+        "_static/icons.css",
+        "https://example.org/remote.css",
+    ]
+    joined = (tmp_path / names[0]).read_text(encoding="utf-8")
+    assert joined.index("color: red") < joined.index("color: blue")
+    assert "h1" not in joined and "green" not in joined
+    assert applied[0].priority == 200
+
+
+def test_the_theme_stylesheet_holds_basic_css_instead_of_importing_it(tmp_path: Path) -> None:
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "theme.css").write_text(
+        f"/* from the basic theme */\n{head_assets.THEME_IMPORT}\n", encoding="utf-8"
+    )
+    (tmp_path / "basic.css").write_text("div.body { min-width: 360px }", encoding="utf-8")
+    head_assets.inline_theme_import(tmp_path)
+    theme = (tmp_path / "styles" / "theme.css").read_text(encoding="utf-8")
+    assert "@import" not in theme and "div.body { min-width: 360px }" in theme
