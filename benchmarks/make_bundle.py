@@ -15,7 +15,8 @@ The bundle (default ``.bundle/``, ignored by git):
 - ``requirements.txt``: the top-level requirements, read from ``pyproject.toml``;
 - ``mnist.tar.xz``: ``MNIST/raw/`` and its checksum lists from ``MNIST_TUTORIAL_DATA`` (default
   ``../shared/data``);
-- ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked (``docs/ort_runtime``);
+- ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked
+  (``site_tools/ort_runtime``);
 - ``cpu-reference.json`` (with ``--cpu-reference SITE``): the receipts of a full CPU build;
 - ``manifest.json``: the target, and the size and SHA-256 of every file;
 - ``MARKER`` (not in the manifest): says this script made the folder. ``--out`` must be a new
@@ -153,9 +154,9 @@ def mnist_files(data: Path) -> dict[str, Path]:
 
 
 def onnxruntime_web_files() -> dict[str, bytes]:
-    """The live demo's runtime files, from docs/ort_runtime.py (downloaded and checked)."""
-    sys.path.insert(0, str(ROOT / "docs"))
-    import ort_runtime  # standard library only
+    """The live demo's runtime files, from site_tools/ort_runtime.py (downloaded and checked)."""
+    sys.path.insert(0, str(ROOT))
+    from site_tools import ort_runtime  # standard library only
 
     files = ort_runtime.runtime_files()
     return {f"{ort_runtime.SITE_FOLDER}/{name}": data for name, data in files.items()}

@@ -38,12 +38,13 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "docs")]
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT)]
 
 # standard library only, all three: they run before anything is installed
-import build_command  # docs/: the clean build's folders and sphinx-build arguments
 import bundle_report
 from make_bundle import sha256
+
+from site_tools import build_command  # the clean build's folders and sphinx-build arguments
 
 # bench_training.py's options per run: the plain run measures the reference pipeline too; each
 # tuning option is then measured alone against it.

@@ -176,5 +176,5 @@ def test_text_sizes_are_the_style_constants_or_matplotlib_defaults(name):
 
 
 def test_the_smallest_font_stays_legible():
-    # docs/figure_text.py fails the build below 9 px on screen; figures are drawn at 100 dpi
+    # docs/_ext/figure_text.py fails the build below 9 px on screen; figures are drawn at 100 dpi
     assert min(FONT, FONT_SMALL) * 100 / 72 >= 9

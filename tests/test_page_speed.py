@@ -1,19 +1,13 @@
-"""The build's page-speed and search helpers (docs/lazy_images.py, docs/page_meta.py)."""
+"""The build's page-speed and search helpers (docs/_ext/lazy_images.py, docs/_ext/page_meta.py)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import lazy_images
+import page_meta
 from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
-
-import lazy_images
-import page_meta
 
 
 def test_every_image_after_the_first_loads_lazily() -> None:

@@ -5,9 +5,9 @@ sphinx-gallery skips an example whose file is unchanged (it compares the file's 
 imports changed. This extension widens that test. Before the gallery runs, it computes for
 each section a key from everything that decides the section's output:
 
-- the example file, and every file of ``mnist_tutorial`` and of this folder that it imports,
-  directly or through other modules, including the hooks sphinx-gallery calls around it
-  (its scrapers and ``reset_modules``);
+- the example file, and every file of ``mnist_tutorial``, of this folder (the site's
+  extensions) and of ``site_tools`` that it imports, directly or through other modules,
+  including the hooks sphinx-gallery calls around it (its scrapers and ``reset_modules``);
 - the MNIST files, the gallery's settings, quick mode, the device, the deterministic switch,
   the repository the notebooks install from, and the versions of the libraries that compute.
 
@@ -32,10 +32,11 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
+EXT = Path(__file__).resolve().parent  # docs/_ext: the site's extensions and gallery hooks
+ROOT = EXT.parents[1]
 RECORD = "section-runs.json"  # in the gallery folder, beside the outputs it describes
 PACKAGE = "mnist_tutorial"
+TOOLS = "site_tools"  # the build tools, a package at the checkout's root, beside docs/
 # The libraries whose results the pages print or draw: a new version re-runs every section.
 LIBRARIES = (
     "torch",
@@ -59,20 +60,24 @@ STEPS = "steps-done.json"  # in docs/_build: the build steps after the gallery, 
 # --- which files a section runs ----------------------------------------------------------
 
 
-def _module_file(name: str, package_dir: Path, docs_dir: Path) -> Path | None:
-    """The file of an importable name: ``mnist_tutorial[.x]`` or a module of ``docs/``."""
+def _module_file(name: str, package_dir: Path, ext_dir: Path) -> Path | None:
+    """The file of an importable name: ``mnist_tutorial[.x]``, ``site_tools[.x]`` or a module
+    of ``ext_dir`` (``docs/_ext``; ``site_tools`` is then two folders up, beside ``docs/``)."""
     parts = name.split(".")
-    if parts[0] == PACKAGE:
+    packages = {PACKAGE: package_dir, TOOLS: ext_dir.parents[1] / TOOLS}
+    if parts[0] in packages:
+        folder = packages[parts[0]]
         if len(parts) == 1:
-            return package_dir / "__init__.py"
-        path = package_dir / f"{parts[1]}.py"
+            return folder / "__init__.py"
+        path = folder / f"{parts[1]}.py"
         return path if path.is_file() else None
-    path = docs_dir / f"{parts[0]}.py"
+    path = ext_dir / f"{parts[0]}.py"
     return path if len(parts) == 1 and path.is_file() else None
 
 
-def imported_files(path: Path, package_dir: Path, docs_dir: Path = DOCS) -> set[Path]:
-    """The files of the package and of ``docs/`` that ``path`` imports, anywhere in it.
+def imported_files(path: Path, package_dir: Path, ext_dir: Path = EXT) -> set[Path]:
+    """The files of the package, of ``docs/_ext`` and of ``site_tools`` that ``path`` imports,
+    anywhere in it.
 
     Imports inside functions count too: they run when the function is called.
     """
@@ -88,14 +93,14 @@ def imported_files(path: Path, package_dir: Path, docs_dir: Path = DOCS) -> set[
             names.add(base)
             # ``from mnist_tutorial import data`` imports the module mnist_tutorial.data
             names.update(f"{base}.{alias.name}" for alias in node.names)
-    found = {_module_file(name, package_dir, docs_dir) for name in names}
-    if any(name.split(".")[0] == PACKAGE for name in names):
-        found.add(package_dir / "__init__.py")  # runs before any module of the package
+    found = {_module_file(name, package_dir, ext_dir) for name in names}
+    for package in {name.split(".")[0] for name in names} & {PACKAGE, TOOLS}:
+        found.add(_module_file(package, package_dir, ext_dir))  # runs before any of its modules
     return {file for file in found if file is not None}
 
 
 def section_files(
-    example: Path, hooks: Iterable[Path], package_dir: Path, docs_dir: Path = DOCS
+    example: Path, hooks: Iterable[Path], package_dir: Path, ext_dir: Path = EXT
 ) -> list[Path]:
     """The example, the hooks run around it, and every file they import, transitively."""
     seen: set[Path] = set()
@@ -104,18 +109,18 @@ def section_files(
         path = todo.pop()
         if path not in seen:
             seen.add(path)
-            todo.extend(imported_files(path, package_dir, docs_dir) - seen)
+            todo.extend(imported_files(path, package_dir, ext_dir) - seen)
     return sorted(seen)
 
 
-def hook_files(gallery_conf: Mapping, docs_dir: Path = DOCS) -> list[Path]:
-    """The modules of ``docs/`` that sphinx-gallery calls while a section runs.
+def hook_files(gallery_conf: Mapping, ext_dir: Path = EXT) -> list[Path]:
+    """The modules of ``docs/_ext`` that sphinx-gallery calls while a section runs.
 
     Read from the gallery settings themselves (scrapers and ``reset_modules``, given as
     ``"module.function"``), so a hook added there is part of every key at once.
     """
     names = [*gallery_conf.get("image_scrapers", ()), *gallery_conf.get("reset_modules", ())]
-    files = {docs_dir / f"{name.split('.')[0]}.py" for name in names if isinstance(name, str)}
+    files = {ext_dir / f"{name.split('.')[0]}.py" for name in names if isinstance(name, str)}
     return sorted(file for file in files if file.is_file())
 
 
@@ -165,11 +170,11 @@ def build_inputs(gallery_conf: Mapping) -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     import torch
-    from repository import this_build
 
     from mnist_tutorial.config import quick_mode
     from mnist_tutorial.data import RAW_FILES, data_root, file_sha256, raw_folder
     from mnist_tutorial.environment import deterministic_requested
+    from site_tools.repository import this_build
 
     repository = this_build()
     folder = raw_folder(data_root())
