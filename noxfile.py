@@ -216,9 +216,9 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bundle(session: nox.Session) -> None:
-    """Make the offline bundle for a GPU machine (.bundle/); see benchmarks/make_bundle.py."""
+    """Make the offline bundle for a GPU machine (.bundle/); see gpu_bundle/README.md."""
     env = session_env(session)
-    session.run(sys.executable, "benchmarks/make_bundle.py", *session.posargs, env=env)
+    session.run(sys.executable, "-m", "gpu_bundle.make_bundle", *session.posargs, env=env)
 
 
 # --- The course edition (course/, issue 19) ----------------------------------------------------

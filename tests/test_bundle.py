@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from gpu_bundle import bundle_report, make_bundle, run_bundle
 
-import bundle_report
-import make_bundle
-import run_bundle
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_requirements_are_the_package_and_its_docs_and_test_extras(tmp_path: Path) -> None:

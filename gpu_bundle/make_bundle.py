@@ -2,10 +2,10 @@
 
 Such a machine has Python and PyTorch but none of the docs toolchain, and no index to install
 it from. On a machine with registry access, this script gathers what is missing into one folder;
-``benchmarks/run_bundle.py`` then installs from it, tests, benchmarks and builds the site there.
+``gpu_bundle/run_bundle.py`` then installs from it, tests, benchmarks and builds the site there.
 
-    python benchmarks/make_bundle.py                        # for the GPU image: CPython 3.12
-    python benchmarks/make_bundle.py --python-version 3.11  # for this machine (the CPU proof)
+    python -m gpu_bundle.make_bundle                        # for the GPU image: CPython 3.12
+    python -m gpu_bundle.make_bundle --python-version 3.11  # for this machine (the CPU proof)
 
 The bundle (default ``.bundle/``, ignored by git):
 
@@ -155,7 +155,6 @@ def mnist_files(data: Path) -> dict[str, Path]:
 
 def onnxruntime_web_files() -> dict[str, bytes]:
     """The live demo's runtime files, from site_tools/ort_runtime.py (downloaded and checked)."""
-    sys.path.insert(0, str(ROOT))
     from site_tools import ort_runtime  # standard library only
 
     files = ort_runtime.runtime_files()
@@ -214,7 +213,7 @@ def make_bundle(
     try:
         manifest = _fill(staging, python_version, glibc, data, reference)
         (staging / MARKER).write_text(
-            "made by benchmarks/make_bundle.py; replaced by its next run\n"
+            "made by gpu_bundle/make_bundle.py; replaced by its next run\n"
         )
         check_out_folder(out)  # again: out may have been filled meanwhile
     except BaseException:
