@@ -31,10 +31,8 @@ The bundle must stay under ``LIMIT_BYTES``; the script fails, naming the largest
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -42,6 +40,9 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from mnist_tutorial.config import env_path  # standard library only, as this script
+from mnist_tutorial.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_BYTES = 60_000_000  # 60 MB
@@ -69,7 +70,7 @@ def normalized(name: str) -> str:
 
 def requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     """The package's dependencies and those of its docs and test extras, as written there."""
-    import tomllib  # Python 3.11+; imported here so run_bundle.py can import sha256 on 3.10
+    import tomllib  # Python 3.11+: imported here, so the module itself imports on 3.10
 
     project = tomllib.loads(pyproject.read_text())["project"]
     extras = project["optional-dependencies"]
@@ -177,14 +178,6 @@ def cpu_reference(site: Path) -> dict:
     return {"site": str(site), "receipts": receipts, "build_facts": facts}
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_out_folder(out: Path) -> None:
     """Refuse an ``out`` that is not a new or empty folder, nor a bundle this script made.
 
@@ -245,7 +238,7 @@ def _fill(
         # the packages left to the image (the versions pip picked here say nothing of its own)
         "left_to_image": sorted(normalized(n) for n, _ in pins if IMAGE_HAS.match(normalized(n))),
         "files": {
-            str(p.relative_to(staging)): {"bytes": p.stat().st_size, "sha256": sha256(p)}
+            str(p.relative_to(staging)): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
             for p in files
         },
     }
@@ -269,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-reference", type=Path, help="a full CPU build's site folder")
     args = parser.parse_args(argv)
     default_data = ROOT.parent / "shared" / "data"
-    data = Path(os.environ.get("MNIST_TUTORIAL_DATA") or default_data).expanduser()
+    data = env_path("MNIST_TUTORIAL_DATA") or default_data
     try:
         manifest = make_bundle(
             args.out.absolute(), args.python_version, args.glibc, data, args.cpu_reference

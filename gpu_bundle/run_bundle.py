@@ -40,7 +40,7 @@ from pathlib import Path
 
 # standard library only, all three: they run before anything is installed
 from gpu_bundle import bundle_report
-from gpu_bundle.make_bundle import sha256
+from mnist_tutorial.files import sha256_file
 from site_tools import build_command  # the clean build's folders and sphinx-build arguments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def unpack(bundle: Path, work: Path) -> str:
     manifest = read_manifest(bundle)
     for name, expected in manifest["files"].items():
         path = bundle / name
-        if not path.is_file() or sha256(path) != expected["sha256"]:
+        if not path.is_file() or sha256_file(path) != expected["sha256"]:
             raise RuntimeError(f"{path} is missing or damaged (its SHA-256 is not the manifest's)")
     for archive, folder in ARCHIVES.items():
         extract(bundle / archive, work / folder)

@@ -19,6 +19,7 @@ from torch import nn
 
 from mnist_tutorial.config import check_float
 from mnist_tutorial.data import BLACK, load_mnist, mnist_tensors, normalize
+from mnist_tutorial.environment import device_of
 from mnist_tutorial.evaluation import confusion_matrix, predict, shift_images
 from mnist_tutorial.models import IMAGE_SIZE, ConvNet, feature_maps
 
@@ -110,10 +111,6 @@ def _value_exercise(
         return expected
 
     return register
-
-
-def _device(net: nn.Module) -> torch.device:
-    return next(net.parameters()).device
 
 
 # --- 1. Load the data -------------------------------------------------------------------------
@@ -282,7 +279,7 @@ def _momentum_limit() -> float:
 
 def _test_predictions(net: nn.Module) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(labels, predicted, confidence) for the whole test set, on the CPU."""
-    images, labels = mnist_tensors(train=False, device=_device(net))
+    images, labels = mnist_tensors(train=False, device=device_of(net))
     result = predict(net, zip(images.split(1000), labels.split(1000), strict=True))
     return result.labels, result.predicted, result.confidence
 
@@ -407,7 +404,7 @@ EXERCISES["vertical-edge-filter"] = Exercise(
     needs=("net",),
 )
 def _zero_activations(net: nn.Module) -> float:
-    image = normalize(load_mnist(train=True).data[:1]).to(_device(net))  # (1, 1, 28, 28)
+    image = normalize(load_mnist(train=True).data[:1]).to(device_of(net))  # (1, 1, 28, 28)
     with torch.no_grad():
         maps = feature_maps(net, image)  # (1, 32, 28, 28)
     return float((maps == 0).double().mean())
@@ -440,7 +437,7 @@ def _no_weight_sharing() -> int:
     needs=("net",),
 )
 def _shift_right_accuracy(net: nn.Module) -> float:
-    images, labels = mnist_tensors(train=False, device=_device(net), subset=None)
+    images, labels = mnist_tensors(train=False, device=device_of(net), subset=None)
     moved = shift_images(images[:2000], dx=3, dy=0, fill=BLACK)
     result = predict(net, [(moved, labels[:2000])])
     return 100.0 * float((result.predicted == result.labels).double().mean())

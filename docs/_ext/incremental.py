@@ -24,13 +24,14 @@ import ast
 import datetime
 import hashlib
 import json
-import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+from mnist_tutorial.files import atomic_write, sha256_file
 
 EXT = Path(__file__).resolve().parent  # docs/_ext: the site's extensions and gallery hooks
 ROOT = EXT.parents[1]
@@ -127,10 +128,6 @@ def hook_files(gallery_conf: Mapping, ext_dir: Path = EXT) -> list[Path]:
 # --- the key -------------------------------------------------------------------------------
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _relative(path: Path) -> str:
     try:
         return path.resolve().relative_to(ROOT).as_posix()
@@ -140,7 +137,7 @@ def _relative(path: Path) -> str:
 
 def section_inputs(files: Iterable[Path], shared: Mapping[str, str]) -> dict[str, str]:
     """Name -> digest of everything that decides one section's output."""
-    inputs = {_relative(path): file_digest(path) for path in files}
+    inputs = {_relative(path): sha256_file(path) for path in files}
     return dict(sorted({**inputs, **shared}.items()))
 
 
@@ -172,8 +169,8 @@ def build_inputs(gallery_conf: Mapping) -> dict[str, str]:
     import torch
 
     from mnist_tutorial.config import quick_mode
-    from mnist_tutorial.data import RAW_FILES, data_root, file_sha256, raw_folder
     from mnist_tutorial.environment import deterministic_requested
+    from mnist_tutorial.mnist_files import RAW_FILES, data_root, file_sha256, raw_folder
     from site_tools.repository import this_build
 
     repository = this_build()
@@ -211,9 +208,8 @@ def _read_json_object(path: Path) -> dict:
 
 
 def _write_json(path: Path, data: Mapping) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)  # an interrupted build never leaves half a file
+    with atomic_write(path) as f:  # an interrupted build never leaves half a file
+        f.write(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def read_record(gallery_dir: Path) -> dict[str, dict]:
@@ -260,7 +256,7 @@ def step_inputs(code: Path, files: Iterable[Path] = ()) -> dict[str, str]:
     package_dir = Path(mnist_tutorial.__file__).parent
     inputs = section_inputs(section_files(code, [], package_dir), _SHARED)
     for path in files:
-        inputs[_relative(path)] = file_digest(path) if path.is_file() else "missing"
+        inputs[_relative(path)] = sha256_file(path) if path.is_file() else "missing"
     return inputs
 
 
