@@ -1,4 +1,4 @@
-"""Tests of docs/_ext/incremental.py: which sections an edit re-runs, and the record of the runs.
+"""Tests of docs/_ext/incremental.py and section_keys.py: which sections an edit re-runs.
 
 The real build is checked in tests/site/test_site_incremental.py; these tests run in a copy of
 the real examples, package, site extensions and build tools, with the build's shared inputs
@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import incremental
 import pytest
+import section_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,13 +43,13 @@ def tree(tmp_path: Path) -> Path:
 
 
 def keys(tree: Path) -> dict[str, str]:
-    hooks = incremental.hook_files(GALLERY_CONF, tree / "docs" / "_ext")
+    hooks = section_keys.hook_files(GALLERY_CONF, tree / "docs" / "_ext")
     result = {}
     for example in sorted((tree / "examples").glob("plot_*.py")):
-        files = incremental.section_files(
+        files = section_keys.section_files(
             example, hooks, tree / "mnist_tutorial", tree / "docs" / "_ext"
         )
-        result[example.stem] = incremental.key_of(incremental.section_inputs(files, SHARED))
+        result[example.stem] = section_keys.key_of(section_keys.section_inputs(files, SHARED))
     return result
 
 
@@ -114,12 +115,12 @@ def test_imports_inside_functions_and_relative_imports_count(tmp_path: Path) -> 
     for name in ("__init__", "a", "b", "c"):
         (package / f"{name}.py").write_text("")
     (package / "a.py").write_text("from . import b\ndef f():\n    from .c import g\n")
-    found = incremental.imported_files(package / "a.py", package, tmp_path)
+    found = section_keys.imported_files(package / "a.py", package, tmp_path)
     assert found == {package / "__init__.py", package / "b.py", package / "c.py"}
 
 
 def test_the_hooks_are_read_from_the_gallery_settings() -> None:
-    hooks = incremental.hook_files(GALLERY_CONF)
+    hooks = section_keys.hook_files(GALLERY_CONF)
     names = {path.name for path in hooks}
     assert names == {"figure_text.py", "graphviz_scraper.py", "example_reset.py"}
     conf_text = (ROOT / "docs" / "conf.py").read_text()
@@ -130,7 +131,7 @@ def test_the_hooks_are_read_from_the_gallery_settings() -> None:
 def test_the_notebooks_pinned_commit_is_not_part_of_the_key() -> None:
     cell = "pip install git+https://example.org/repo@{}"
     first, second = "a" * 40, "b" * 40
-    settings = incremental._gallery_settings
+    settings = section_keys._gallery_settings
     assert settings({"first_notebook_cell": cell.format(first)}, first) == settings(
         {"first_notebook_cell": cell.format(second)}, second
     )
@@ -155,7 +156,7 @@ def test_plan_marks_exactly_the_stale_sections_for_sphinx_gallery(tree, monkeypa
     assert not list(gallery.glob("*.md5"))
     # a record of the current inputs: nothing is stale, no md5 file is touched
     record = {
-        stem: {"key": incremental.key_of(inputs), "inputs": inputs}
+        stem: {"key": section_keys.key_of(inputs), "inputs": inputs}
         for stem, inputs in incremental._INPUTS.items()
     }
     incremental.write_record(gallery, record)
@@ -197,7 +198,7 @@ def test_the_reason_names_what_changed() -> None:
     assert incremental._reason([]) == "no record of its last run"
     assert incremental._reason(["a.py"]) == "a.py changed"
     assert incremental._reason(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more changed"
-    assert incremental.changed_inputs({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == [
+    assert section_keys.changed_inputs({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == [
         "b",
         "c",
     ]
@@ -218,7 +219,7 @@ def test_a_build_step_follows_the_build_tools_it_imports(tree: Path) -> None:
     # live_demo.py (a step after the gallery) imports site_tools.ort_runtime, a folder beside
     # docs/: an edit there must reach the step's inputs, as an edit of the package does
     ext = tree / "docs" / "_ext"
-    files = incremental.section_files(ext / "live_demo.py", [], tree / "mnist_tutorial", ext)
+    files = section_keys.section_files(ext / "live_demo.py", [], tree / "mnist_tutorial", ext)
     assert {tree / "site_tools" / "ort_runtime.py", tree / "site_tools" / "__init__.py"} <= set(
         files
     )
