@@ -1,4 +1,4 @@
-"""The figures' shared style and calling convention (visualization.py, image_figures.py).
+"""The figures' shared style and calling convention (visualization.py and the other charts).
 
 Every ``plot_*`` function returns a matplotlib Figure and never shows it. One that draws a
 single panel takes an optional ``ax`` and draws into it (returning ``ax.figure``); one that
