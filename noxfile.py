@@ -25,7 +25,7 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests", "lint"]
 
 ROOT = Path(__file__).resolve().parent
-# Outside every generated folder (docs/build_command.py): a lock file deleted with them would
+# Outside every generated folder (site_tools/build_command.py): a lock file deleted with them would
 # no longer lock.
 BUILD_LOCK = ROOT / ".nox" / "docs-build.lock"
 PATH_VARIABLES = ("MNIST_TUTORIAL_DATA", "MNIST_TUTORIAL_CACHE")
@@ -41,7 +41,7 @@ def _load_by_path(name: str, path: Path):
 
 
 config = _load_by_path("_mnist_tutorial_config", ROOT / "mnist_tutorial" / "config.py")
-build_command = _load_by_path("_docs_build_command", ROOT / "docs" / "build_command.py")
+build_command = _load_by_path("_site_build_command", ROOT / "site_tools" / "build_command.py")
 
 
 def absolute_data_env(base: str | os.PathLike | None = None) -> dict[str, str]:
@@ -128,7 +128,7 @@ def build_docs(session: nox.Session, quick: bool) -> None:
     """Build the site; ``quick`` forces quick mode, else MNIST_TUTORIAL_QUICK decides.
 
     Incremental unless the arguments hold ``--clean``: only the sections whose code, data or
-    settings changed run again (docs/incremental.py). The other arguments go to sphinx-build.
+    settings changed run again (docs/_ext/incremental.py). The other arguments go to sphinx-build.
     Locked: a second build in the same checkout stops at once instead of deleting the
     first one's outputs.
     """
@@ -216,9 +216,9 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def bundle(session: nox.Session) -> None:
-    """Make the offline bundle for a GPU machine (.bundle/); see benchmarks/make_bundle.py."""
+    """Make the offline bundle for a GPU machine (.bundle/); see gpu_bundle/README.md."""
     env = session_env(session)
-    session.run(sys.executable, "benchmarks/make_bundle.py", *session.posargs, env=env)
+    session.run(sys.executable, "-m", "gpu_bundle.make_bundle", *session.posargs, env=env)
 
 
 # --- The course edition (course/, issue 19) ----------------------------------------------------

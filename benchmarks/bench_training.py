@@ -31,7 +31,7 @@ from torch import nn
 
 from mnist_tutorial.config import TrainConfig
 from mnist_tutorial.data import mnist_loaders
-from mnist_tutorial.environment import seed_everything
+from mnist_tutorial.environment import device_of, seed_everything
 from mnist_tutorial.evaluation import evaluate
 from mnist_tutorial.models import ConvNet
 from mnist_tutorial.throughput import compare_throughput, synchronize
@@ -108,7 +108,7 @@ def timed(device: torch.device, work, *args) -> tuple[float, object]:
 
 def fresh_run(trainer: CheckedTrainer, start: dict, epochs: int, kind: str) -> dict:
     """``epochs`` of training as a fresh net would see them: same weights, same batch order."""
-    device = next(trainer.net.parameters()).device
+    device = device_of(trainer.net)
     trainer.train_loader = train_loader(config, kind, device, config.train_subset)
     trainer.net.load_state_dict(start)  # in place: a compiled net stays compiled
     trainer.optim.state.clear()  # no momentum carried over

@@ -3,13 +3,12 @@
 ``student``: every solution region blanked (course/regions.py) and every exercise's solution
 cells replaced by one blank cell; ``solution``: the full code without the markers, which is
 also the reference submission the grader must score fully. Both open with the site's install
-cell (docs/notebook_setup.py), so they open in Colab or Jupyter and install the package.
+cell (site_tools/notebook_setup.py), so they open in Colab or Jupyter and install the package.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,7 +17,6 @@ from course.regions import BLANK, blank_regions, strip_markers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-sys.path.insert(0, str(ROOT / "docs"))  # the site's notebook helpers, reused as they are
 
 _SOLUTION_START = re.compile(r"^\.\. solution-start::[ \t]*$", re.M)
 _SOLUTION_END = re.compile(r"^\.\. solution-end::[ \t]*$", re.M)
@@ -64,10 +62,11 @@ def _solution_blocks(blocks: list) -> list:
 
 def section_notebook(example: Path, edition: str, first_cell: str) -> nbformat.NotebookNode:
     """The ``edition`` ("student" or "solution") notebook of one example."""
-    from notebook_text import notebook_rst
-    from sections import tutorial_sections
     from sphinx_gallery.notebook import jupyter_notebook
     from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+    from site_tools.notebook_markdown import notebook_rst
+    from site_tools.section_list import tutorial_sections
 
     _, blocks = split_code_and_text_blocks(str(example))
     blocks = _student_blocks(blocks) if edition == "student" else _solution_blocks(blocks)
@@ -84,8 +83,8 @@ def examples() -> list[Path]:
 
 
 def first_cell() -> str:
-    from notebook_setup import first_notebook_cell
-    from repository import this_build
+    from site_tools.notebook_setup import first_notebook_cell
+    from site_tools.repository import this_build
 
     return first_notebook_cell(this_build())
 

@@ -9,16 +9,17 @@ import urllib.request
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
-sys.path.insert(0, str(DOCS))  # this site's own extensions and hooks live next to this file
-
-from notebook_setup import first_notebook_cell
-from repository import this_build
+# The Sphinx convention (matplotlib, scikit-learn): this site's own extensions and the gallery's
+# hooks in _ext/; the checkout's root for the build tools (site_tools/) and the course (course/).
+sys.path[:0] = [str(DOCS / "_ext"), str(DOCS.parent)]
 
 from mnist_tutorial import __version__
 from mnist_tutorial.config import quick_mode
+from site_tools.notebook_setup import first_notebook_cell
+from site_tools.repository import this_build
 
 # Where this build's code comes from (the environment or the git checkout; None if unknown):
-# the notebooks install the package from it, pinned to the commit (repository.py).
+# the notebooks install the package from it, pinned to the commit (site_tools/repository.py).
 REPOSITORY = this_build()
 
 project = "MNIST CNN tutorial"
@@ -43,12 +44,12 @@ extensions = [
     "incremental",
     "solutions",  # exercise solutions in collapsed dropdowns
     "notebook_text",  # no Sphinx roles or site-only markup in the notebooks
-    "repository",  # records the repository and commit in the site (repository.json)
+    "repository_record",  # records the repository and commit in the site (repository.json)
     "launch_links",  # under each section's title: Colab, downloads, source, build facts
     "api_examples",  # the API reference lists the sections that use each function and class
     "figure_text",  # the gallery thumbnails' alt texts (its scraper is set below)
     "trained_networks",  # after the examples: the assignment's targets, the published weights
-    "notebook_setup",  # the install instructions atop every downloadable script
+    "script_headers",  # the install instructions atop every downloadable script
     "solution_markers",  # the course edition's # BEGIN/END SOLUTION lines: never on the site
     "course_tables",  # teachers.rst: the course's tasks and points, from course/tasks.py
     "page_meta",  # a meta description on every page (_templates/layout.html writes it)
@@ -66,7 +67,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 # --- sphinx-gallery ---------------------------------------------------------------------------
 
 # The first cell of every downloadable notebook: installs the package at this build's commit
-# where it is missing, does nothing where it is importable (notebook_setup.py).
+# where it is missing, does nothing where it is importable (site_tools/notebook_setup.py).
 FIRST_NOTEBOOK_CELL = first_notebook_cell(REPOSITORY)
 
 sphinx_gallery_conf = {

@@ -35,7 +35,7 @@ from mnist_tutorial.environment import seed_everything, select_device
 from mnist_tutorial.exercises import check
 from mnist_tutorial.models import ConvNet  # section 2's class, from the package
 from mnist_tutorial.sweep import sweep_config, sweep_learning_rates
-from mnist_tutorial.visualization import did_not_learn, plot_lr_sweep
+from mnist_tutorial.training_charts import did_not_learn, plot_lr_sweep
 
 device = select_device()
 config = tutorial_config()

@@ -26,7 +26,8 @@ from mnist_tutorial.environment import select_device
 from mnist_tutorial.evaluation import evaluate, shift_accuracy, shift_images
 from mnist_tutorial.exercises import check
 from mnist_tutorial.models import ConvNet, count_parameters, format_parameter_table
-from mnist_tutorial.visualization import plot_accuracy_by_shift, plot_loss_curves
+from mnist_tutorial.training_charts import plot_loss_curves
+from mnist_tutorial.visualization import plot_accuracy_by_shift
 
 device = select_device()
 config = tutorial_config()

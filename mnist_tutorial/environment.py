@@ -39,6 +39,14 @@ def select_device(verbose: bool = True) -> torch.device:
     return device
 
 
+def device_of(net: torch.nn.Module) -> torch.device:
+    """The device a network's weights are on; the CPU for one with none (say ``nn.Flatten``)."""
+    tensor = next(net.parameters(), None)
+    if tensor is None:
+        tensor = next(net.buffers(), None)
+    return tensor.device if tensor is not None else torch.device("cpu")
+
+
 def deterministic_requested() -> bool:
     """True when ``MNIST_TUTORIAL_DETERMINISTIC`` asks for bit-reproducible GPU runs.
 

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from mnist_tutorial.config import check_int
+from mnist_tutorial.environment import device_of
 from mnist_tutorial.models import NUM_CLASSES
 
 
@@ -23,14 +24,6 @@ def inference_mode(net: nn.Module) -> Iterator[nn.Module]:
             yield net
     finally:
         net.train(was_training)
-
-
-def _device_of(net: nn.Module) -> torch.device:
-    # A net without parameters or buffers (say nn.Flatten) runs anywhere: use the CPU.
-    tensor = next(net.parameters(), None)
-    if tensor is None:
-        tensor = next(net.buffers(), None)
-    return tensor.device if tensor is not None else torch.device("cpu")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +99,7 @@ class Predictions:
 
 def predict(net: nn.Module, loader: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Predictions:
     """Run ``net`` over ``loader`` and keep images, labels and class probabilities."""
-    device = _device_of(net)
+    device = device_of(net)
     images, labels, probabilities = [], [], []
     with inference_mode(net):
         for batch, batch_labels in loader:
@@ -180,7 +173,7 @@ def shift_accuracy(
     empty pixel (black, after normalization).
     """
     check_int("batch_size", batch_size)
-    device = _device_of(net)
+    device = device_of(net)
     results = []
     for shift in shifts:
         directions = [(shift, 0), (-shift, 0), (0, shift), (0, -shift)] if shift else [(0, 0)]

@@ -15,6 +15,7 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
+from mnist_tutorial.config import env_path
 from mnist_tutorial.evaluation import inference_mode
 from mnist_tutorial.models import IMAGE_SIZE, ConvNet, feature_maps
 
@@ -29,8 +30,9 @@ class InvalidModelError(RuntimeError):
 
 
 def export_dir() -> Path:
-    """``$MNIST_TUTORIAL_EXPORT``, else ``onnx-models`` in the working directory."""
-    return Path(os.environ.get(EXPORT_ENV) or "onnx-models").expanduser().absolute()
+    """``$MNIST_TUTORIAL_EXPORT`` (read as every path switch is: :func:`~.config.env_path`),
+    else ``onnx-models`` in the working directory."""
+    return env_path(EXPORT_ENV) or Path("onnx-models").absolute()
 
 
 class _WithFeatures(nn.Module):

@@ -1,4 +1,4 @@
-"""The figures' shared style and calling convention (visualization.py, image_figures.py).
+"""The figures' shared style and calling convention (visualization.py and the other charts).
 
 Every ``plot_*`` function returns a matplotlib Figure and never shows it. One that draws a
 single panel takes an optional ``ax`` and draws into it (returning ``ax.figure``); one that
@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-# Sizes in points; at 100 dpi, 8 pt is 11 px on screen (docs/figure_text.py wants >= 9 px).
+# Sizes in points; at 100 dpi, 8 pt is 11 px on screen (docs/_ext/figure_text.py wants >= 9 px).
 FONT = 9  # panel titles, legends, annotations
 FONT_SMALL = 8  # values printed on bars and in matrix cells
 DIGIT_CMAP = "gray_r"  # digits as on paper: black ink on white

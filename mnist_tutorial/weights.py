@@ -11,7 +11,6 @@ with ``weights_only=True``, so a file that hides code is refused instead of run.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import html
 import json
 import os
@@ -21,7 +20,9 @@ import torch
 from torch import nn
 
 from mnist_tutorial.config import TrainConfig
+from mnist_tutorial.environment import device_of
 from mnist_tutorial.evaluation import Accuracy
+from mnist_tutorial.files import sha256_file
 from mnist_tutorial.models import MODELS, count_parameters
 
 RECEIPT_FORMAT = 1  # bump when a receipt field changes meaning
@@ -34,15 +35,6 @@ class PublishedWeightsError(ValueError):
 def receipt_path(weights: str | os.PathLike) -> Path:
     """The receipt beside ``weights``: ``ConvNet.pt`` -> ``ConvNet.json``."""
     return Path(weights).with_suffix(".json")
-
-
-def sha256_of(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file, as 64 hex digits."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def publish(
@@ -70,10 +62,10 @@ def publish(
         "format": RECEIPT_FORMAT,
         "model": model_name,
         "file": weights.name,
-        "sha256": sha256_of(weights),
+        "sha256": sha256_file(weights),
         "bytes": weights.stat().st_size,
         "torch": torch.__version__,
-        "device": next(net.parameters()).device.type,
+        "device": device_of(net).type,
         "seed": config.seed,
         "config": dataclasses.asdict(config),
         "test_accuracy": accuracy.accuracy,  # percent
@@ -111,7 +103,7 @@ def read_receipt(weights: str | os.PathLike, model_name: str) -> dict:
         raise PublishedWeightsError(
             f"{receipt_file} is the receipt of a {found_model}, expected one of a {model_name}"
         )
-    found_sha = sha256_of(weights)
+    found_sha = sha256_file(weights)
     if found_sha != expected_sha:
         raise PublishedWeightsError(
             f"{weights} has SHA-256 {found_sha}, but its receipt {receipt_file.name} says "

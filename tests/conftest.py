@@ -13,11 +13,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 import torch
+import torchvision
 from matplotlib.figure import Figure
 
 from mnist_tutorial.cache import CACHE_ENV
-from mnist_tutorial.data import DATA_ENV, check_raw_files, load_mnist, mnist_tensors
+from mnist_tutorial.data import load_mnist, mnist_tensors
 from mnist_tutorial.environment import seed_everything
+from mnist_tutorial.mnist_files import DATA_ENV, check_raw_files
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -94,3 +96,16 @@ def mnist_test(mnist_root: Path) -> tuple[torch.Tensor, torch.Tensor]:
 def mnist_test_dataset(mnist_root: Path):
     """The torchvision test dataset with the reference transforms (ToTensor, Normalize)."""
     return load_mnist(False, root=mnist_root, download=False)
+
+
+@pytest.fixture
+def no_download(monkeypatch):
+    """Make torchvision's download fail as it does offline, and record that it was tried."""
+    calls = []
+
+    def offline(self):
+        calls.append(self.root)
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: network unreachable")
+
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
+    return calls

@@ -70,7 +70,11 @@ def test_full_training_runs_from_a_fresh_start_each_time(mnist_root, tmp_path):
     # Both runs start from the same weights, with no momentum left over, and see the batches
     # in the same order: the same training gives the same loss and accuracy, to rounding.
     assert second["last_loss"] == pytest.approx(first["last_loss"], rel=1e-4)
-    assert 0 <= first["test_accuracy"] <= 100
+    # 16 steps on 512 images (about 18% here) already beat the best constant answer, always
+    # "1", which is right on 11.35% of the test set: the run trained and was evaluated on the
+    # whole test set in percent; and the report prints the number it measured
+    assert first["test_accuracy"] > 13
+    assert f"test accuracy {first['test_accuracy']:.2f}%" in run.stdout
     assert abs(second["test_accuracy"] - first["test_accuracy"]) < 0.5
     assert full["reference"]["epochs"] == 1
     summary = output["results"]["cpu"]["summary"]

@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+from gpu_bundle import bundle_report, make_bundle, run_bundle
+from mnist_tutorial.files import sha256_file
 
-import bundle_report
-import make_bundle
-import run_bundle
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_requirements_are_the_package_and_its_docs_and_test_extras(tmp_path: Path) -> None:
@@ -273,8 +271,7 @@ def hostile_bundle(folder: Path, mnist: list, manifest: dict | None = None) -> P
             for info, data in mnist if archive == "mnist" else []:
                 tar.addfile(info, io.BytesIO(data) if data is not None else None)
     files = {
-        p.name: {"bytes": p.stat().st_size, "sha256": make_bundle.sha256(p)}
-        for p in folder.iterdir()
+        p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in folder.iterdir()
     }
     record = {"files": files} | (manifest or {})
     (folder / "manifest.json").write_text(json.dumps(record))
@@ -340,7 +337,7 @@ def test_the_manifest_may_name_only_files_inside_the_bundle(tmp_path: Path, kind
     name = {"absolute": str(outside), "dot-dot": "../outside.txt", "link": "inside-link"}[kind]
     manifest = json.loads((bundle / "manifest.json").read_text())
     # with its right SHA-256, the outside file used to pass the check
-    manifest["files"][name] = {"bytes": 17, "sha256": make_bundle.sha256(outside)}
+    manifest["files"][name] = {"bytes": 17, "sha256": sha256_file(outside)}
     (bundle / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(RuntimeError, match=r"outside the bundle|out of the bundle"):
         run_bundle.unpack(bundle, tmp_path / "work")

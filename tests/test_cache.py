@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_tutorial import cache
+from mnist_tutorial import cache, files
 from mnist_tutorial.cache import (
     TrainedModel,
     cache_dir,
@@ -266,7 +266,7 @@ def assert_failed_write_warning(record, folder):
     [
         (torch, "save", disk_full_in_save),
         (torch, "save", serializer_full),
-        (cache.os, "replace", disk_full_in_replace),
+        (files.os, "replace", disk_full_in_replace),
     ],
     ids=["full disk in torch.save", "full disk in the serializer", "full disk in os.replace"],
 )
@@ -290,7 +290,7 @@ def test_read_only_cache_folder_warns_and_returns_the_trained_net(
     def read_only(*args, dir=None, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied", str(dir))
 
-    monkeypatch.setattr(cache.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(files.tempfile, "mkstemp", read_only)
     with pytest.warns(RuntimeWarning) as record:
         trained = load_or_train("ConvNet", CONFIG, CPU)
     assert_failed_write_warning(record, model_cache)

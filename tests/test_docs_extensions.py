@@ -1,4 +1,4 @@
-"""Tests of the Sphinx helpers in docs/: sections, timing, notebooks, figures, alt texts."""
+"""Tests of the site's helpers (docs/_ext, site_tools): sections, timing, notebooks, figures."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import matplotlib.pyplot as plt
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
-
 import build_facts
 import example_reset
-import notebook_setup
+import matplotlib.pyplot as plt
+import pytest
 import trained_networks
 from figure_text import (
     MIN_TEXT_PX,
@@ -28,12 +24,14 @@ from figure_text import (
 )
 from graphviz_scraper import GRAPH_ALT, graphviz_scraper, site_svg
 from launch_links import launch_links
-from notebook_text import SOLUTION_HEADING, notebook_rst
-from repository import Repository
-from sections import breadcrumb_rst, tutorial_sections
+from sections import breadcrumb_rst
 from sphinx.errors import ExtensionError
 
 from mnist_tutorial.figure_style import describe
+from site_tools import notebook_setup
+from site_tools.notebook_markdown import SOLUTION_HEADING, notebook_rst
+from site_tools.repository import Repository
+from site_tools.section_list import tutorial_sections
 
 TITLES = {"plot_01_load_data": "1. Load the data"}
 
@@ -351,7 +349,12 @@ def test_every_switch_is_read_with_the_packages_one_reader() -> None:
     own_reads = re.compile(
         r"(?:environ\.get\(|environ\[|getenv\()\s*[\"'](" + "|".join(SWITCHES) + ")"
     )
-    sources = [*root.glob("docs/*.py"), *root.glob("mnist_tutorial/*.py")]
+    sources = [
+        *root.glob("docs/*.py"),
+        *root.glob("docs/_ext/*.py"),
+        *root.glob("mnist_tutorial/*.py"),
+    ]
+    sources += [*root.glob("site_tools/*.py")]
     sources += [*root.glob("benchmarks/*.py"), *root.glob("examples/*.py"), root / "noxfile.py"]
     found = [f"{p.name}: {m.group(0)}" for p in sources for m in own_reads.finditer(p.read_text())]
     assert found == []

@@ -1,4 +1,4 @@
-"""Tests of docs/repository.py and docs/notebook_setup.py: where the notebooks install from."""
+"""Tests of site_tools/repository.py and notebook_setup.py: where the notebooks install from."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs"))
-
-from notebook_setup import first_notebook_cell
-from repository import Repository, clone_url, repository
+from site_tools.notebook_setup import first_notebook_cell
+from site_tools.repository import Repository, clone_url, repository
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
-from mnist_tutorial import image_figures, visualization
+from mnist_tutorial import image_figures, training_charts, visualization
 from mnist_tutorial.figure_style import FONT, FONT_SMALL, describe, description, listing, number
 from mnist_tutorial.models import ConvNet, parameter_table
 
@@ -92,7 +92,7 @@ KEY_CONTENT = {
 }
 FUNCTIONS = {
     name: getattr(module, name)
-    for module in (visualization, image_figures)
+    for module in (visualization, training_charts, image_figures)
     for name in dir(module)
     if name.startswith("plot_") and inspect.getmodule(getattr(module, name)) is module
 }
@@ -176,5 +176,5 @@ def test_text_sizes_are_the_style_constants_or_matplotlib_defaults(name):
 
 
 def test_the_smallest_font_stays_legible():
-    # docs/figure_text.py fails the build below 9 px on screen; figures are drawn at 100 dpi
+    # docs/_ext/figure_text.py fails the build below 9 px on screen; figures are drawn at 100 dpi
     assert min(FONT, FONT_SMALL) * 100 / 72 >= 9

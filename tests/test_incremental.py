@@ -1,22 +1,21 @@
-"""Tests of docs/incremental.py: which sections an edit re-runs, and the record of the runs.
+"""Tests of docs/_ext/incremental.py and section_keys.py: which sections an edit re-runs.
 
 The real build is checked in tests/site/test_site_incremental.py; these tests run in a copy of
-the real examples, package and docs folder, with the build's shared inputs held fixed.
+the real examples, package, site extensions and build tools, with the build's shared inputs
+held fixed.
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import incremental
 import pytest
+import section_keys
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "docs"))
-
-import incremental
 
 # The gallery's hooks, as docs/conf.py names them (module.function).
 GALLERY_CONF = {
@@ -37,21 +36,20 @@ LOAD_TRAINED_NETWORKS = ALL - {"plot_01_load_data", "plot_02_build_cnn"}  # impo
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """A copy of the examples, the package and the docs' Python files."""
-    for folder in ("examples", "mnist_tutorial"):
+    """A copy of the examples, the package, the site's extensions and the build tools."""
+    for folder in ("examples", "mnist_tutorial", "docs/_ext", "site_tools"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__py*"))
-    (tmp_path / "docs").mkdir()
-    for path in (ROOT / "docs").glob("*.py"):
-        shutil.copy(path, tmp_path / "docs" / path.name)
     return tmp_path
 
 
 def keys(tree: Path) -> dict[str, str]:
-    hooks = incremental.hook_files(GALLERY_CONF, tree / "docs")
+    hooks = section_keys.hook_files(GALLERY_CONF, tree / "docs" / "_ext")
     result = {}
     for example in sorted((tree / "examples").glob("plot_*.py")):
-        files = incremental.section_files(example, hooks, tree / "mnist_tutorial", tree / "docs")
-        result[example.stem] = incremental.key_of(incremental.section_inputs(files, SHARED))
+        files = section_keys.section_files(
+            example, hooks, tree / "mnist_tutorial", tree / "docs" / "_ext"
+        )
+        result[example.stem] = section_keys.key_of(section_keys.section_inputs(files, SHARED))
     return result
 
 
@@ -94,15 +92,21 @@ def test_an_edit_to_the_training_code_reruns_every_section_that_trains_or_loads(
 
 
 def test_an_edit_to_a_gallery_hook_or_what_it_imports_reruns_every_section(tree) -> None:
-    assert changed_sections(tree, "docs/example_reset.py", "import time", "import time\n") == ALL
+    assert (
+        changed_sections(tree, "docs/_ext/example_reset.py", "import time", "import time\n") == ALL
+    )
     # figure_text.py (a scraper) imports figure_style: the figures' text depends on it
     edited = changed_sections(tree, "mnist_tutorial/figure_style.py", "import", "import os\nimport")
     assert edited == ALL
 
 
 def test_an_edit_to_the_build_page_or_a_later_step_reruns_no_section(tree: Path) -> None:
-    assert changed_sections(tree, "docs/build_facts.py", "import", "import os\nimport") == set()
-    assert changed_sections(tree, "docs/incremental.py", "import", "import os\nimport") == set()
+    assert (
+        changed_sections(tree, "docs/_ext/build_facts.py", "import", "import os\nimport") == set()
+    )
+    assert (
+        changed_sections(tree, "docs/_ext/incremental.py", "import", "import os\nimport") == set()
+    )
 
 
 def test_imports_inside_functions_and_relative_imports_count(tmp_path: Path) -> None:
@@ -111,12 +115,12 @@ def test_imports_inside_functions_and_relative_imports_count(tmp_path: Path) -> 
     for name in ("__init__", "a", "b", "c"):
         (package / f"{name}.py").write_text("")
     (package / "a.py").write_text("from . import b\ndef f():\n    from .c import g\n")
-    found = incremental.imported_files(package / "a.py", package, tmp_path)
+    found = section_keys.imported_files(package / "a.py", package, tmp_path)
     assert found == {package / "__init__.py", package / "b.py", package / "c.py"}
 
 
 def test_the_hooks_are_read_from_the_gallery_settings() -> None:
-    hooks = incremental.hook_files(GALLERY_CONF)
+    hooks = section_keys.hook_files(GALLERY_CONF)
     names = {path.name for path in hooks}
     assert names == {"figure_text.py", "graphviz_scraper.py", "example_reset.py"}
     conf_text = (ROOT / "docs" / "conf.py").read_text()
@@ -127,7 +131,7 @@ def test_the_hooks_are_read_from_the_gallery_settings() -> None:
 def test_the_notebooks_pinned_commit_is_not_part_of_the_key() -> None:
     cell = "pip install git+https://example.org/repo@{}"
     first, second = "a" * 40, "b" * 40
-    settings = incremental._gallery_settings
+    settings = section_keys._gallery_settings
     assert settings({"first_notebook_cell": cell.format(first)}, first) == settings(
         {"first_notebook_cell": cell.format(second)}, second
     )
@@ -152,7 +156,7 @@ def test_plan_marks_exactly_the_stale_sections_for_sphinx_gallery(tree, monkeypa
     assert not list(gallery.glob("*.md5"))
     # a record of the current inputs: nothing is stale, no md5 file is touched
     record = {
-        stem: {"key": incremental.key_of(inputs), "inputs": inputs}
+        stem: {"key": section_keys.key_of(inputs), "inputs": inputs}
         for stem, inputs in incremental._INPUTS.items()
     }
     incremental.write_record(gallery, record)
@@ -179,7 +183,7 @@ def test_a_damaged_record_reruns_everything(tmp_path: Path) -> None:
 
 def test_a_step_is_current_only_with_the_same_inputs_and_all_its_outputs(tmp_path) -> None:
     output = tmp_path / "demo.json"
-    inputs = {"docs/live_demo.py": "1", "model": "2"}
+    inputs = {"docs/_ext/live_demo.py": "1", "model": "2"}
     assert not incremental.step_is_current(tmp_path, "demo", inputs, [output])  # never ran
     output.write_text("{}")
     incremental.mark_step_done(tmp_path, "demo", inputs)
@@ -194,7 +198,7 @@ def test_the_reason_names_what_changed() -> None:
     assert incremental._reason([]) == "no record of its last run"
     assert incremental._reason(["a.py"]) == "a.py changed"
     assert incremental._reason(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more changed"
-    assert incremental.changed_inputs({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == [
+    assert section_keys.changed_inputs({"a": "1", "b": "2"}, {"a": "1", "b": "3", "c": "4"}) == [
         "b",
         "c",
     ]
@@ -209,3 +213,13 @@ def test_the_key_uses_the_gallery_settings_conf_py_wrote_not_the_filled_copy() -
     # without conf.py's own values, the filled copy: more re-runs, never fewer
     bare = SimpleNamespace(sphinx_gallery_conf=filled)
     assert incremental.gallery_settings(SimpleNamespace(config=bare)) is filled
+
+
+def test_a_build_step_follows_the_build_tools_it_imports(tree: Path) -> None:
+    # live_demo.py (a step after the gallery) imports site_tools.ort_runtime, a folder beside
+    # docs/: an edit there must reach the step's inputs, as an edit of the package does
+    ext = tree / "docs" / "_ext"
+    files = section_keys.section_files(ext / "live_demo.py", [], tree / "mnist_tutorial", ext)
+    assert {tree / "site_tools" / "ort_runtime.py", tree / "site_tools" / "__init__.py"} <= set(
+        files
+    )

@@ -1,4 +1,4 @@
-"""The live demo's build steps (docs/ort_runtime.py, docs/live_demo.py), without the network.
+"""The live demo's build steps (site_tools/ort_runtime.py, docs/_ext/live_demo.py), offline.
 
 A fake npm tarball stands in for onnxruntime-web: the checks are about refusing a tarball
 whose checksum is wrong and about failing the build when a model the demo loads is bad.
@@ -9,21 +9,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import sys
 import tarfile
 from pathlib import Path
 
-import pytest
-
-DOCS = Path(__file__).resolve().parents[1] / "docs"
-sys.path.insert(0, str(DOCS))
-
 import live_demo
-import ort_runtime
+import pytest
 from sphinx.errors import ExtensionError
 
 from mnist_tutorial.export import export_onnx, write_demo_data
 from mnist_tutorial.models import FCNet
+from site_tools import ort_runtime
 
 
 def fake_tarball(links: dict[str, tarfile.TarInfo] | None = None) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import subprocess
 import sys
@@ -41,9 +41,9 @@ def noxfile(monkeypatch):
         args[0] if args and callable(args[0]) else (lambda function: function)
     )
     monkeypatch.setitem(sys.modules, "nox", fake_nox)
-    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules.pop("noxfile", None)
+    module = importlib.import_module("noxfile")  # the checkout's root is on pytest's pythonpath
+    sys.modules.pop("noxfile")  # each test imports it afresh, with its own stand-in for nox
     return module
 
 

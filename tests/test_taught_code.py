@@ -146,7 +146,7 @@ def test_sections_hold_no_build_plumbing(section: str) -> None:
     for node in ast.walk(tree):
         name = getattr(node, "id", None) or getattr(node, "attr", None)
         assert name not in SITE_PLUMBING, f"{section} line {node.lineno}: {name} is the build's job"
-        # A target check that stops the build belongs to docs/trained_networks.py.
+        # A target check that stops the build belongs to docs/_ext/trained_networks.py.
         assert not isinstance(node, ast.Raise), f"{section} line {node.lineno} raises"
         if isinstance(node, ast.If):
             names = {getattr(n, "id", None) for n in ast.walk(node.test)}

@@ -11,13 +11,11 @@ from matplotlib.text import Text
 
 from mnist_tutorial.figure_style import CHANCE_LINE, REFERENCE_LINE
 from mnist_tutorial.models import ConvNet, parameter_table
+from mnist_tutorial.training_charts import did_not_learn, plot_loss_curves, plot_lr_sweep
 from mnist_tutorial.visualization import (
-    did_not_learn,
     percent_decimals,
     plot_accuracy_by_shift,
     plot_class_counts,
-    plot_loss_curves,
-    plot_lr_sweep,
     plot_parameter_counts,
     plot_per_class_accuracy,
     plot_summary,

@@ -12,6 +12,7 @@ import torch
 from mnist_tutorial.cache import train_model
 from mnist_tutorial.config import TrainConfig
 from mnist_tutorial.evaluation import Accuracy, evaluate
+from mnist_tutorial.files import sha256_file
 from mnist_tutorial.models import ConvNet, FCNet, count_parameters
 from mnist_tutorial.weights import (
     Downloads,
@@ -19,7 +20,6 @@ from mnist_tutorial.weights import (
     load_published,
     publish,
     receipt_path,
-    sha256_of,
 )
 
 CONFIG = TrainConfig(epochs=1, train_subset=512)
@@ -60,7 +60,7 @@ def test_receipt_records_file_recipe_and_accuracy(published) -> None:
     assert receipt_path(weights).name == "ConvNet.json"
     assert receipt["model"] == "ConvNet"
     assert receipt["file"] == "ConvNet.pt"
-    assert receipt["sha256"] == sha256_of(weights)
+    assert receipt["sha256"] == sha256_file(weights)
     assert receipt["bytes"] == weights.stat().st_size
     assert receipt["torch"] == torch.__version__
     assert receipt["device"] == "cpu"
@@ -138,7 +138,7 @@ class _RunsCode:
 def _replace_weights(weights: Path, payload: object) -> None:
     # The receipt's checksum is updated too, so that only the loading itself can refuse.
     torch.save(payload, weights)
-    _rewrite_receipt(weights, sha256=sha256_of(weights))
+    _rewrite_receipt(weights, sha256=sha256_file(weights))
 
 
 def test_a_pickle_with_code_is_refused_and_not_run(published, tmp_path: Path) -> None:

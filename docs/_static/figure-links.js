@@ -3,7 +3,7 @@
 //
 // On a narrow screen a wide figure would shrink until its text is too small to read. The build
 // classes each figure with its smallest text at natural size ("figure-text-N", N in tenths of
-// a pixel, docs/figure_text.py): the figure keeps at least the width at which that text is
+// a pixel, docs/_ext/figure_text.py): the figure keeps at least the width at which that text is
 // PHONE_TEXT_PX tall, and its box scrolls sideways instead (tutorial.css).
 const PHONE_TEXT_PX = 6;
 

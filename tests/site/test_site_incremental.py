@@ -1,5 +1,5 @@
 """The author's loop, for real: `nox -s docs-live` serves a copy of this checkout's build,
-and each edit re-runs only the sections it concerns (docs/incremental.py).
+and each edit re-runs only the sections it concerns (docs/_ext/incremental.py).
 
 Runs after a build of this checkout (CI: `nox -s docs -- --clean`, then the site checks), in a
 copy of the checkout with its build, so the checkout itself is never edited. Which sections
@@ -25,8 +25,7 @@ from pathlib import Path
 import pytest
 from site_helpers import EXAMPLES, ROOT
 
-sys.path.insert(0, str(ROOT / "docs"))
-from build_command import live_command
+from site_tools.build_command import live_command
 
 pytestmark = pytest.mark.site
 BUILD = ROOT / "docs" / "_build"

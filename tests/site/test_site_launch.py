@@ -26,7 +26,7 @@ def paragraph(html_dir: Path, name: str, css_class: str) -> str:
 
 @pytest.fixture(scope="module")
 def recorded(html_dir: Path) -> dict:
-    """The repository and commit the build used (written by docs/repository.py)."""
+    """The repository and commit the build used (written by site_tools/repository.py)."""
     return json.loads((html_dir / "repository.json").read_text(encoding="utf-8"))
 
 
@@ -52,7 +52,7 @@ def test_launch_links_point_at_this_pages_files(html_dir: Path, recorded: dict, 
 
 
 def minutes(seconds: float) -> str:
-    """As docs/build_facts.py's format_minutes writes a running time."""
+    """As docs/_ext/build_facts.py's format_minutes writes a running time."""
     return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
 
 

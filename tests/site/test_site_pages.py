@@ -177,7 +177,7 @@ def test_build_page_shows_the_time_of_every_section(html_dir) -> None:
 
 
 # The API reference links each object to the sections whose code uses it (sphinx-gallery's
-# backreferences, appended by docs/api_examples.py). Where each object is first taught:
+# backreferences, appended by docs/_ext/api_examples.py). Where each object is first taught:
 # (The taught classes and functions are written out in their sections, not imported there.)
 FIRST_USED_IN = {
     "mnist_tutorial.data": ("load_mnist", "plot_01_load_data"),

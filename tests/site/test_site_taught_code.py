@@ -10,16 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from site_helpers import EXAMPLES, ROOT
-
-sys.path.insert(0, str(ROOT / "tests"))
-from test_taught_code import TAUGHT
+from site_helpers import EXAMPLES
+from test_taught_code import TAUGHT  # tests/ is on pytest's pythonpath
 
 pytestmark = pytest.mark.site
 

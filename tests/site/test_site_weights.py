@@ -19,7 +19,8 @@ from site_helpers import EXAMPLES, Page, read_page, resolve
 from mnist_tutorial.config import TrainConfig
 from mnist_tutorial.data import mnist_loaders
 from mnist_tutorial.evaluation import evaluate
-from mnist_tutorial.weights import load_published, receipt_path, sha256_of
+from mnist_tutorial.files import sha256_file
+from mnist_tutorial.weights import load_published, receipt_path
 
 pytestmark = pytest.mark.site
 
@@ -75,7 +76,7 @@ def test_checksum_matches_receipt_and_page(
     weights = _file(page, row["weights"])
     receipt = json.loads(_file(page, row["receipt"]).read_text("utf-8"))
     assert receipt["model"] == model
-    assert sha256_of(weights) == receipt["sha256"] == row["sha256"]
+    assert sha256_file(weights) == receipt["sha256"] == row["sha256"]
     assert (int(row["correct"]), int(row["total"])) == (
         receipt["test_correct"],
         receipt["test_total"],

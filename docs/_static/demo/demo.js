@@ -1,5 +1,5 @@
 // Section 8's live demo: the tutorial's two networks, exported to ONNX, run by onnxruntime-web.
-// The page's markup comes from docs/live_demo.py; demo.json and the .onnx files from section 8.
+// The page's markup comes from docs/_ext/live_demo.py; demo.json and the .onnx files from section 8.
 // No framework: the DOM, a canvas and the global `ort` that ort.wasm.min.js defines.
 "use strict";
 

@@ -12,9 +12,11 @@ import dataclasses
 
 from build_facts import format_minutes
 from incremental import section_run
-from repository import Repository, this_build
-from sections import example_stem, insert_under_title
+from sections import insert_under_title
 from sphinx.application import Sphinx
+
+from site_tools.repository import Repository, this_build
+from site_tools.section_list import example_stem
 
 NOTEBOOK_BRANCH = "notebooks"  # .github/workflows/docs-gpu.yml pushes the notebooks there
 SEPARATOR = " \N{MIDDLE DOT} "

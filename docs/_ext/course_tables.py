@@ -7,14 +7,9 @@ exactly these points, since it reads the same registry.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the course/ tooling
 
 from course import teacher
 from course.tasks import QUESTIONS, TASKS, total_points
@@ -39,7 +34,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> nodes.table:
 
 class CourseTasks(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        from sections import tutorial_sections
+        from site_tools.section_list import tutorial_sections
 
         titles = {s.stem: f"{s.number}. {s.title}" for s in tutorial_sections()}
         rows = [(a, titles.get(stem, stem), *rest) for a, stem, *rest in teacher.task_rows()]

@@ -2,10 +2,10 @@
 
 Such a machine has Python and PyTorch but none of the docs toolchain, and no index to install
 it from. On a machine with registry access, this script gathers what is missing into one folder;
-``benchmarks/run_bundle.py`` then installs from it, tests, benchmarks and builds the site there.
+``gpu_bundle/run_bundle.py`` then installs from it, tests, benchmarks and builds the site there.
 
-    python benchmarks/make_bundle.py                        # for the GPU image: CPython 3.12
-    python benchmarks/make_bundle.py --python-version 3.11  # for this machine (the CPU proof)
+    python -m gpu_bundle.make_bundle                        # for the GPU image: CPython 3.12
+    python -m gpu_bundle.make_bundle --python-version 3.11  # for this machine (the CPU proof)
 
 The bundle (default ``.bundle/``, ignored by git):
 
@@ -15,7 +15,8 @@ The bundle (default ``.bundle/``, ignored by git):
 - ``requirements.txt``: the top-level requirements, read from ``pyproject.toml``;
 - ``mnist.tar.xz``: ``MNIST/raw/`` and its checksum lists from ``MNIST_TUTORIAL_DATA`` (default
   ``../shared/data``);
-- ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked (``docs/ort_runtime``);
+- ``onnxruntime-web.tar.xz``: the live demo's three runtime files, checked
+  (``site_tools/ort_runtime``);
 - ``cpu-reference.json`` (with ``--cpu-reference SITE``): the receipts of a full CPU build;
 - ``manifest.json``: the target, and the size and SHA-256 of every file;
 - ``MARKER`` (not in the manifest): says this script made the folder. ``--out`` must be a new
@@ -30,10 +31,8 @@ The bundle must stay under ``LIMIT_BYTES``; the script fails, naming the largest
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -41,6 +40,9 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+from mnist_tutorial.config import env_path  # standard library only, as this script
+from mnist_tutorial.files import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_BYTES = 60_000_000  # 60 MB
@@ -68,7 +70,7 @@ def normalized(name: str) -> str:
 
 def requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     """The package's dependencies and those of its docs and test extras, as written there."""
-    import tomllib  # Python 3.11+; imported here so run_bundle.py can import sha256 on 3.10
+    import tomllib  # Python 3.11+: imported here, so the module itself imports on 3.10
 
     project = tomllib.loads(pyproject.read_text())["project"]
     extras = project["optional-dependencies"]
@@ -153,9 +155,8 @@ def mnist_files(data: Path) -> dict[str, Path]:
 
 
 def onnxruntime_web_files() -> dict[str, bytes]:
-    """The live demo's runtime files, from docs/ort_runtime.py (downloaded and checked)."""
-    sys.path.insert(0, str(ROOT / "docs"))
-    import ort_runtime  # standard library only
+    """The live demo's runtime files, from site_tools/ort_runtime.py (downloaded and checked)."""
+    from site_tools import ort_runtime  # standard library only
 
     files = ort_runtime.runtime_files()
     return {f"{ort_runtime.SITE_FOLDER}/{name}": data for name, data in files.items()}
@@ -175,14 +176,6 @@ def cpu_reference(site: Path) -> dict:
     facts_file = site / "build-facts.json"
     facts = json.loads(facts_file.read_text()) if facts_file.is_file() else None
     return {"site": str(site), "receipts": receipts, "build_facts": facts}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_out_folder(out: Path) -> None:
@@ -213,7 +206,7 @@ def make_bundle(
     try:
         manifest = _fill(staging, python_version, glibc, data, reference)
         (staging / MARKER).write_text(
-            "made by benchmarks/make_bundle.py; replaced by its next run\n"
+            "made by gpu_bundle/make_bundle.py; replaced by its next run\n"
         )
         check_out_folder(out)  # again: out may have been filled meanwhile
     except BaseException:
@@ -245,7 +238,7 @@ def _fill(
         # the packages left to the image (the versions pip picked here say nothing of its own)
         "left_to_image": sorted(normalized(n) for n, _ in pins if IMAGE_HAS.match(normalized(n))),
         "files": {
-            str(p.relative_to(staging)): {"bytes": p.stat().st_size, "sha256": sha256(p)}
+            str(p.relative_to(staging)): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
             for p in files
         },
     }
@@ -269,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu-reference", type=Path, help="a full CPU build's site folder")
     args = parser.parse_args(argv)
     default_data = ROOT.parent / "shared" / "data"
-    data = Path(os.environ.get("MNIST_TUTORIAL_DATA") or default_data).expanduser()
+    data = env_path("MNIST_TUTORIAL_DATA") or default_data
     try:
         manifest = make_bundle(
             args.out.absolute(), args.python_version, args.glibc, data, args.cpu_reference

@@ -20,8 +20,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from repository import Repository, this_build
-from sphinx.application import Sphinx
+from site_tools.repository import Repository
 
 _HEADER = """\
 # Setup for Colab or a fresh Jupyter: {what}
@@ -158,13 +157,3 @@ def add_script_headers(downloads: Path, repository: Repository | None) -> list[P
         _add_to_zip(path, repository)
         changed.append(path)
     return changed
-
-
-def _add_headers(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
-        add_script_headers(Path(app.outdir) / "_downloads", this_build())
-
-
-def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("build-finished", _add_headers)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,12 +1,13 @@
 """Run the tutorial's checks on a bare machine, installing only from the offline bundle.
 
-    python3 benchmarks/run_bundle.py --bundle .bundle --out bundle-run          # a GPU machine
-    python3 benchmarks/run_bundle.py --bundle .bundle --out bundle-run --quick  # a CPU's sizes
+    python3 -m gpu_bundle.run_bundle --bundle .bundle --out bundle-run          # a GPU machine
+    python3 -m gpu_bundle.run_bundle --bundle .bundle --out bundle-run --quick  # a CPU's sizes
 
-``benchmarks/make_bundle.py`` makes the bundle. This script needs only the standard library and
-the Python that has PyTorch: it installs the rest into that Python's environment from the
-bundle (``pip --no-index``), then runs every step below in order. A step that fails is recorded
-and the next one runs all the same: one run shows everything that is wrong.
+Run from the checkout's root. ``gpu_bundle/make_bundle.py`` makes the bundle. This script needs
+only the standard library and the Python that has PyTorch: it installs the rest into that
+Python's environment from the bundle (``pip --no-index``), then runs every step below in order.
+A step that fails is recorded and the next one runs all the same: one run shows everything that
+is wrong.
 
 1. install, pip-check: the wheels, then pip's check that nothing is missing or broken;
 2. unpack: MNIST and onnxruntime-web, each file checked against the manifest,
@@ -16,7 +17,7 @@ and the next one runs all the same: one run shows everything that is wrong.
 5. bench-*: ``benchmarks/bench_training.py`` on the device, once plain (the reference DataLoader
    against the fast path, the full training) and once per tuning option;
 6. docs: a clean docs build, every example executed, each one timed (``build-facts.json``);
-7. report: ``OUT/report.txt`` and ``OUT/report.json`` (``benchmarks/bundle_report.py``).
+7. report: ``OUT/report.txt`` and ``OUT/report.json`` (``gpu_bundle/bundle_report.py``).
 
 Each step's output goes to ``OUT/<step>.log``, its time and exit status to ``OUT/steps.json``;
 the report is rewritten after every step, so a run cut short still leaves one, and it reads
@@ -37,13 +38,12 @@ import time
 import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "docs")]
-
 # standard library only, all three: they run before anything is installed
-import build_command  # docs/: the clean build's folders and sphinx-build arguments
-import bundle_report
-from make_bundle import sha256
+from gpu_bundle import bundle_report
+from mnist_tutorial.files import sha256_file
+from site_tools import build_command  # the clean build's folders and sphinx-build arguments
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # bench_training.py's options per run: the plain run measures the reference pipeline too; each
 # tuning option is then measured alone against it.
@@ -88,7 +88,7 @@ def read_manifest(bundle: Path) -> dict:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise RuntimeError(
             f"{path} is missing or not a bundle manifest ({type(error).__name__}: {error}): "
-            "make the bundle again with benchmarks/make_bundle.py"
+            "make the bundle again with gpu_bundle/make_bundle.py"
         ) from error
     inside = bundle.resolve()
     for name in files:
@@ -101,7 +101,7 @@ def read_manifest(bundle: Path) -> dict:
     if unlisted:
         raise RuntimeError(
             f"{path} does not list {', '.join(unlisted)}, which would be unpacked unchecked: "
-            "make the bundle again with benchmarks/make_bundle.py"
+            "make the bundle again with gpu_bundle/make_bundle.py"
         )
     return manifest
 
@@ -132,7 +132,7 @@ def unpack(bundle: Path, work: Path) -> str:
     manifest = read_manifest(bundle)
     for name, expected in manifest["files"].items():
         path = bundle / name
-        if not path.is_file() or sha256(path) != expected["sha256"]:
+        if not path.is_file() or sha256_file(path) != expected["sha256"]:
             raise RuntimeError(f"{path} is missing or damaged (its SHA-256 is not the manifest's)")
     for archive, folder in ARCHIVES.items():
         extract(bundle / archive, work / folder)

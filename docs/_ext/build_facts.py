@@ -18,9 +18,10 @@ from pathlib import Path
 from docutils import nodes
 from example_reset import forget_times, section_times
 from incremental import commit_description, section_run
-from sections import GALLERY, tutorial_sections
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
+
+from site_tools.section_list import GALLERY, tutorial_sections
 
 RECORD = "build-facts.json"  # in the root of the built site
 _FACTS: dict[str, str] = {}

@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import tarfile
 import urllib.request
 from pathlib import Path
+
+from mnist_tutorial.config import env_path  # standard library only, as this module
+from mnist_tutorial.files import atomic_write, user_cache_dir
 
 VERSION = "1.30.0"
 TARBALL_URL = f"https://registry.npmjs.org/onnxruntime-web/-/onnxruntime-web-{VERSION}.tgz"
@@ -83,11 +85,7 @@ class ChecksumError(RuntimeError):
 
 def cache_folder() -> Path:
     """``$MNIST_TUTORIAL_NPM_CACHE``, else ``~/.cache/mnist-tutorial/npm``."""
-    folder = os.environ.get(CACHE_ENV)
-    if folder:
-        return Path(folder).expanduser().absolute()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "mnist-tutorial" / "npm"
+    return env_path(CACHE_ENV) or user_cache_dir() / "npm"
 
 
 def integrity_of(data: bytes) -> str:
@@ -124,10 +122,8 @@ def fetch_tarball(
             f"in {cached.parent} (or in the folder named by ${CACHE_ENV})."
         ) from error
     verify(data, expected, url)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(cached)
+    with atomic_write(cached, "wb") as f:
+        f.write(data)
     return data
 
 

@@ -1,0 +1,1 @@
+"""The offline bundle that lets a bare GPU machine test, benchmark and build the tutorial."""
