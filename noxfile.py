@@ -193,16 +193,31 @@ def docs_live(session: nox.Session) -> None:
         session.error(str(error))
 
 
-@nox.session
-def site(session: nox.Session) -> None:
-    """Check the built site (run docs or docs-quick first): pages, links, browser, notebooks."""
+def require_built_site(session: nox.Session) -> None:
     html = build_command.HTML
     if not (html / "index.html").is_file():
         session.error(f"No built site in {html}: run `nox -s docs` or `nox -s docs-quick` first.")
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Check the built site (run docs or docs-quick first): pages, links, browser, notebooks."""
+    require_built_site(session)
     # docs and live: tests/site/test_site_incremental.py rebuilds a copy with docs-live
     session.install("-e", ".[site,docs,live]")
     env = session_env(session)
-    session.run("pytest", "tests/site", *session.posargs, env=env)
+    # Lighthouse has its own session (below): a pass over every page takes about 16 minutes
+    lighthouse = "--ignore=tests/site/test_site_lighthouse.py"
+    session.run("pytest", "tests/site", lighthouse, *session.posargs, env=env)
+
+
+@nox.session
+def lighthouse(session: nox.Session) -> None:
+    """Lighthouse budgets on every page of the built site, phone and desktop (run docs first)."""
+    require_built_site(session)
+    session.install("-e", ".[site]")
+    test = "tests/site/test_site_lighthouse.py"
+    session.run("pytest", test, *session.posargs, env=session_env(session))
 
 
 @nox.session

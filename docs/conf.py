@@ -72,6 +72,9 @@ FIRST_NOTEBOOK_CELL = first_notebook_cell(REPOSITORY)
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
+    # No sg_execution_times pages: they load jQuery and DataTables from CDNs (an error offline,
+    # third-party requests online); the build page lists each section's time instead.
+    "write_computation_times": False,
     # which of the package's objects each example uses, for the API reference (api_examples.py)
     "backreferences_dir": "gen_modules/backreferences",
     "doc_module": ("mnist_tutorial",),
@@ -128,6 +131,9 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc", "sg_download_links", "sourcelink"],
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    # Off (the theme's default, said here because _templates/layout.html relies on it): the
+    # search box opens the search page, so the other pages need not load the search index.
+    "search_as_you_type": False,
 }
 if quick_mode():
     html_theme_options["announcement"] = (

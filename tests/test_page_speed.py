@@ -90,6 +90,7 @@ def test_stylesheets_are_joined_in_the_order_the_page_applies_them(tmp_path: Pat
         "c.css": "h1 { margin: 0 }",
         "demo/demo.css": "button { color: green }",
         "icons.css": "i { background: url(icon.svg) }",
+        "pygments.css": ".highlight .s2 { color: #4e9a06 }",
     }.items():
         (static / name).write_text(text, encoding="utf-8")
     listed = [
@@ -99,6 +100,7 @@ def test_stylesheets_are_joined_in_the_order_the_page_applies_them(tmp_path: Pat
         Css("_static/demo/demo.css", priority=500),
         Css("_static/icons.css", priority=900),
         Css("https://example.org/remote.css", priority=900),
+        Css("_static/pygments.css", priority=900),  # the theme rewrites it after the pages
     ]
     applied = head_assets.joined_styles(tmp_path, listed)
     names = [css.filename for css in applied]
@@ -109,6 +111,7 @@ def test_stylesheets_are_joined_in_the_order_the_page_applies_them(tmp_path: Pat
         "_static/c.css",
         "_static/icons.css",
         "https://example.org/remote.css",
+        "_static/pygments.css",
     ]
     joined = (tmp_path / names[0]).read_text(encoding="utf-8")
     assert joined.index("color: red") < joined.index("color: blue")

@@ -21,7 +21,7 @@ from incremental import commit_description, section_run
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from site_tools.section_list import GALLERY, tutorial_sections
+from site_tools.section_list import tutorial_sections
 
 RECORD = "build-facts.json"  # in the root of the built site
 _FACTS: dict[str, str] = {}
@@ -125,8 +125,7 @@ class BuildInfo(SphinxDirective):
             )
         lines += [
             "",
-            f"{summary} (minutes:seconds; sphinx-gallery's table: "
-            f":ref:`sphx_glr_{GALLERY}_sg_execution_times`):",
+            f"{summary} (minutes:seconds):",
             "",
             ".. list-table::",
             "   :header-rows: 1",

@@ -14,8 +14,9 @@ for eleven stylesheets (one of them reached only through an ``@import``) and eig
   order the page applies them, so that the page waits for one request instead of eight (the
   pages list the same ones, so they share the file). Only plain files directly in
   ``_static/`` are joined: a file with ``url(...)`` or ``@import`` keeps its own link, since
-  its relative paths are resolved from where it lies, and the files on either side of it are
-  joined separately, so that the cascade keeps its order;
+  its relative paths are resolved from where it lies, and so does ``pygments.css``, which the
+  theme rewrites after the pages; the files on either side of such a file are joined
+  separately, so that the cascade keeps its order;
 - replaces the theme's ``styles/theme.css``, whose only line imports ``../basic.css`` (one more
   round trip after the first), by that file's contents.
 
@@ -34,6 +35,9 @@ from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
 
 JOINED_STEM = "page-styles"  # + a digest of the files it joins
 THEME_IMPORT = '@import "../basic.css";'
+# Rewritten after the pages are written, so not joinable when they are: the theme replaces
+# Sphinx's pygments.css with its accessible colours for code at build-finished.
+REWRITTEN_LATER = {"_static/pygments.css"}
 
 
 def deferred(script: _JavaScript) -> _JavaScript:
@@ -52,7 +56,7 @@ def joinable(outdir: Path, filename: str) -> bool:
     """Whether the stylesheet ``filename`` (from the site's root) can join the others as it is."""
     folder = filename.rpartition("/")[0]
     path = outdir / filename
-    if folder != "_static" or "://" in filename or not path.is_file():
+    if folder != "_static" or filename in REWRITTEN_LATER or not path.is_file():
         return False
     text = path.read_text(encoding="utf-8")
     return "url(" not in text and "@import" not in text

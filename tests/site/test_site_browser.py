@@ -130,6 +130,24 @@ def test_page_works_in_a_browser(browser, site_url: str, screenshots: Path, name
         page.close()
 
 
+def test_search_box_leads_to_results(browser, site_url: str) -> None:
+    # The pages load their scripts deferred and leave the search index to the search page
+    # (docs/_ext/head_assets.py, _templates/layout.html): the box must still lead to results,
+    # with no script error on either page.
+    page, errors = open_page(browser, f"{site_url}/auto_examples/plot_03_train.html")
+    try:
+        page.wait_for_load_state("load")
+        search_box = page.locator("form.bd-search input[name='q']").first
+        search_box.evaluate("(box) => { box.value = 'optimizer'; box.form.requestSubmit(); }")
+        page.wait_for_url("**/search.html?q=optimizer*")
+        page.wait_for_selector("#search-results ul.search li", timeout=15_000)
+        hits = page.locator("#search-results ul.search li a").all_inner_texts()
+        assert any("Train" in hit for hit in hits), f"the search found only {hits}"
+        assert not errors, errors
+    finally:
+        page.close()
+
+
 def test_copy_buttons_are_on_code_not_on_output(browser, site_url: str) -> None:
     page, _ = open_page(browser, f"{site_url}/auto_examples/plot_01_load_data.html")
     try:
