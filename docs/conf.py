@@ -116,6 +116,9 @@ extensions.append("live_demo")
 html_theme = "pydata_sphinx_theme"
 html_title = "MNIST CNN tutorial"
 html_static_path = ["_static"]
+# No "Python Module Index" page: no page links to it, the API page lists the modules, and its
+# collapse toggle is Sphinx's 9-pixel minus.png, blurred on a phone's screen (Lighthouse).
+html_domain_indices = False
 html_favicon = "_static/favicon.svg"
 html_css_files = ["tutorial.css"]
 html_js_files = ["figure-links.js"]  # a click on a figure opens it full size
