@@ -115,6 +115,10 @@ extensions.append("live_demo")
 
 html_theme = "pydata_sphinx_theme"
 html_title = "MNIST CNN tutorial"
+# A function re-exported by another module (exercises.check is marking.check) gets its source
+# link from the module that defines it; following the import instead made viewcode link the
+# defining module's source page to anchors of the re-exporting one, which do not exist.
+viewcode_follow_imported_members = False
 html_static_path = ["_static"]
 # No "Python Module Index" page: no page links to it, the API page lists the modules, and its
 # collapse toggle is Sphinx's 9-pixel minus.png, blurred on a phone's screen (Lighthouse).
