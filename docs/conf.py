@@ -36,8 +36,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "sphinx_gallery.gen_gallery",
-    # MathJax served from the site itself, not a CDN: pages work offline and in the tests.
-    "sphinx-mathjax-offline",
+    "mathml",  # math as MathML written at build time: no script for the browser to run
     "sections",  # the section list from ../examples: breadcrumbs and the index's cards
     "build_facts",  # build.rst: device, versions, date, quick mode, each section's time
     # re-run a section only when its code, data or settings changed; record each run
@@ -114,6 +113,7 @@ extensions.append("live_demo")
 # --- HTML -------------------------------------------------------------------------------------
 
 html_theme = "pydata_sphinx_theme"
+html_math_renderer = "mathml"  # _ext/mathml.py
 html_title = "MNIST CNN tutorial"
 # A function re-exported by another module (exercises.check is marking.check) gets its source
 # link from the module that defines it; following the import instead made viewcode link the

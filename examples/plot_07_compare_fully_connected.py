@@ -68,9 +68,10 @@ class FCNet(nn.Module):
 # Parameters, counted exactly
 # ---------------------------
 # A linear layer from :math:`n` to :math:`m` units has :math:`n m` weights and :math:`m` biases;
-# a convolution with :math:`c_{out}` filters of :math:`c_{in} \times k \times k` weights has
-# :math:`c_{out} c_{in} k^2` weights and :math:`c_{out}` biases. ``format_parameter_table``
-# lists them per layer, and ``count_parameters`` adds up every trainable tensor.
+# a convolution with :math:`c_\text{out}` filters of :math:`c_\text{in} \times k \times k`
+# weights has :math:`c_\text{out} c_\text{in} k^2` weights and :math:`c_\text{out}` biases.
+# ``format_parameter_table`` lists them per layer, and ``count_parameters`` adds up every
+# trainable tensor.
 nets = {"ConvNet": ConvNet(), "FCNet": FCNet()}
 for name, net in nets.items():
     print(f"{name}\n{format_parameter_table(net)}\n")

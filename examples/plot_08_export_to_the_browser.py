@@ -7,7 +7,8 @@ tutorial out of PyTorch and into your web browser. You will learn
 
 - what ONNX is for, and how ``torch.onnx.export`` writes a network to an ``.onnx`` file,
 - how to check an exported model against PyTorch with onnxruntime before trusting it,
-- how storing the weights as 16-bit floats halves the download, and how to check the cost,
+- how storing the weights as 16-bit floats or 8-bit integers shrinks the download, and how to
+  check what that costs,
 - and, on the tutorial's site, how the networks behave on digits you draw yourself.
 
 The export reuses the networks trained in the earlier sections (no training here).
@@ -35,6 +36,7 @@ from mnist_tutorial.export import (
     load_session,
     onnx_logits,
     store_weights_as_float16,
+    store_weights_as_int8,
     torch_logits,
 )
 from mnist_tutorial.image_figures import plot_image_grid
@@ -93,25 +95,37 @@ for name, path in files.items():
 print(f"checked in {time.perf_counter() - start:.1f} s")
 
 # %%
-# Half the size: weights as 16-bit floats
-# ---------------------------------------
+# Smaller files: weights as 16-bit floats or 8-bit integers
+# ---------------------------------------------------------
 # The live demo downloads both files into the reader's browser, and the weights are almost all
-# of their size (section 7 counted them: 4 bytes each). Stored as 16-bit floats they take half
-# the space. ``store_weights_as_float16`` rounds every weight to float16 and adds a ``Cast``
-# back to float32 in front of it, so the arithmetic itself stays float32. Rounding a weight
-# to about three significant digits changes the logits a little: the question is whether any
-# prediction changes. (The site's live demo below uses the smaller files only if no prediction
-# on the 10,000 test images does.)
-halves = {
-    name: store_weights_as_float16(p, p.with_suffix(".fp16.onnx")) for name, p in files.items()
-}
-for name, path in halves.items():
-    agreement = compare_with_torch(reference[name], load_session(path), images, logits_on=1000)
-    print(
-        f"{name} float16: {path.stat().st_size / 1e6:.1f} MB, largest logit difference "
-        f"{agreement.max_logit_difference:.1e}, same prediction for "
-        f"{agreement.same_predictions:,} of {agreement.total:,} images"
-    )
+# of their size (section 7 counted them: 4 bytes each). Two ways to store them in fewer bytes,
+# both keeping the arithmetic in float32:
+#
+# - **float16** (2 bytes): ``store_weights_as_float16`` rounds every weight to a 16-bit float,
+#   about three significant digits, and adds a ``Cast`` back to float32 in front of it.
+# - **int8** (1 byte): ``store_weights_as_int8`` gives each filter and each unit one scale, its
+#   largest weight divided by 127, and stores every weight as a whole number of those steps,
+#   from -127 to 127. A ``DequantizeLinear`` node multiplies them back. A weight moves by up to
+#   half a step, far more than float16 rounds it; the biases stay float32.
+#
+# Rounding weights changes the logits a little: the question is whether any prediction
+# changes. An image whose two highest logits were almost tied can switch its answer. The site's
+# live demo below loads, for each network, the smallest file that gives PyTorch's prediction
+# for all 10,000 test images, and the float32 file if neither does.
+storages = [
+    ("float16", store_weights_as_float16, ".fp16.onnx"),
+    ("int8", store_weights_as_int8, ".int8.onnx"),
+]
+smaller = {}  # (network, storage) -> its file
+for name, path in files.items():
+    for storage, store, suffix in storages:
+        small = smaller[name, storage] = store(path, path.with_suffix(suffix))
+        agreement = compare_with_torch(reference[name], load_session(small), images, logits_on=1000)
+        print(
+            f"{name} {storage}: {small.stat().st_size / 1e6:.1f} MB, largest logit difference "
+            f"{agreement.max_logit_difference:.1e}, same prediction for "
+            f"{agreement.same_predictions:,} of {agreement.total:,} images"
+        )
 
 # %%
 # Try it: the live demo
@@ -150,7 +164,7 @@ fig = plot_image_grid(moved, titles, ncols=5, cell_size=1.5)
 #
 # .. solution-start::
 weight_bytes = 2 * count_parameters(nets["ConvNet"])  # a float16 number takes 2 bytes
-file_bytes = halves["ConvNet"].stat().st_size
+file_bytes = smaller["ConvNet", "float16"].stat().st_size
 print(f"weights: {weight_bytes:,} bytes; the file: {file_bytes:,} bytes")
 print(f"the graph and the rest of the file: {file_bytes - weight_bytes:,} bytes")
 check("float16-bytes", weight_bytes)

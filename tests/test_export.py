@@ -82,6 +82,28 @@ def test_float16_weights_halve_the_file_and_only_round_the_weights(
     assert agreement.max_logit_difference <= 1e-4
 
 
+def test_int8_weights_quarter_the_file_and_only_round_the_weights(exported, tmp_path: Path) -> None:
+    net, path = exported["ConvNet"]
+    small = export.store_weights_as_int8(path, tmp_path / "convnet.int8.onnx")
+    assert small.stat().st_size < 0.3 * path.stat().st_size
+    # The reference: each filter's or unit's weights rounded to 255 levels of one scale.
+    rounded = copy.deepcopy(net)
+    with torch.no_grad():
+        for parameter in rounded.parameters():
+            if parameter.dim() < 2:
+                continue  # biases stay float32
+            rows = parameter.reshape(len(parameter), -1)
+            scale = (rows.abs().amax(dim=1) / 127).reshape(-1, *[1] * (parameter.dim() - 1))
+            parameter.copy_(torch.round(parameter / scale) * scale)
+    images = torch.randn(64, 1, 28, 28)
+    session = export.load_session(small)
+    agreement = export.compare_with_torch(export.torch_logits(rounded, images), session, images, 64)
+    assert agreement.max_logit_difference <= 1e-4
+    # and the weights were rounded: the float32 network's logits are further away
+    unrounded = export.compare_with_torch(export.torch_logits(net, images), session, images, 64)
+    assert unrounded.max_logit_difference > 1e-3
+
+
 def test_a_missing_model_fails_with_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(export.InvalidModelError, match=r"nothing\.onnx not found"):
         export.load_session(tmp_path / "nothing.onnx")

@@ -28,6 +28,16 @@ def test_an_atomic_write_replaces_the_file_whole(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["record.json"]  # no temporary left
 
 
+def test_an_atomic_write_is_utf8_and_readable_as_a_new_file_would_be(tmp_path: Path) -> None:
+    plain, atomic = tmp_path / "plain.css", tmp_path / "atomic.css"
+    plain.write_text("x")
+    with atomic_write(atomic) as f:
+        f.write("/* \u00e9 */")  # not ASCII
+    assert atomic.read_bytes() == "/* \u00e9 */".encode()
+    # the temporary file is private; the finished file is not (a web server serves the site)
+    assert atomic.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
 def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     path = tmp_path / "record.json"
     path.write_text("old")

@@ -202,3 +202,30 @@ def test_the_demo_draws_feature_maps_in_section_6s_colormap() -> None:
     assert all(len(c) == 3 for c in colors)
     assert colors[0] == [0, 0, 4]
     assert colors[-1] == [252, 253, 191]
+
+
+def test_the_demo_loads_the_smallest_file_that_keeps_every_prediction(tmp_path: Path) -> None:
+    import torch
+
+    from mnist_tutorial.export import (
+        load_session,
+        onnx_logits,
+        store_weights_as_float16,
+        store_weights_as_int8,
+    )
+
+    full = export_onnx(FCNet(), tmp_path / "fcnet.onnx")
+    store_weights_as_float16(full, tmp_path / "fcnet.fp16.onnx")
+    int8 = store_weights_as_int8(full, tmp_path / "fcnet.int8.onnx")
+    images = torch.randn(50, 1, 28, 28)
+    nets = {"FCNet": None}  # only the names are used
+    int8_logits = onnx_logits(load_session(int8), images)
+    chosen = live_demo.demo_models(tmp_path, nets, images, {"FCNet": int8_logits})
+    assert chosen == {"FCNet": "fcnet.int8.onnx"}
+    # predictions that no stored file gives (every answer moved): the exported float32 file
+    moved = torch.from_numpy(int8_logits).roll(1, dims=1).numpy()
+    chosen = live_demo.demo_models(tmp_path, nets, images, {"FCNet": moved})
+    assert chosen == {"FCNet": "fcnet.onnx"}
+    (tmp_path / "fcnet.fp16.onnx").unlink()
+    with pytest.raises(ExtensionError, match=r"fcnet\.fp16\.onnx is missing"):
+        live_demo.demo_models(tmp_path, nets, images, {"FCNet": moved})

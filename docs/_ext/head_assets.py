@@ -27,11 +27,12 @@ styles, so that a page never flashes in the wrong colours.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+from mnist_tutorial.files import atomic_write
 
 JOINED_STEM = "page-styles"  # + a digest of the files it joins
 THEME_IMPORT = '@import "../basic.css";'
@@ -82,9 +83,8 @@ def inline_theme_import(static: Path) -> None:
 
 def _write(path: Path, text: str) -> None:
     # Whole or not at all: parallel writers (sphinx-build -j) each prepare the same files.
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    with atomic_write(path) as f:
+        f.write(text)
 
 
 # The joined files written in this build, by the stylesheets they hold. They are written at

@@ -7,9 +7,10 @@ the demo's markup right after it. It also
 - tells the example where to write the ONNX files: ``$MNIST_TUTORIAL_EXPORT`` is set to the
   built site's ``_static/demo-models`` folder before the examples run;
 - after the examples ran, writes ``demo.json`` beside the files section 8 exported: which file
-  of each network the demo loads (the float16 one only if it predicts every test image as
-  PyTorch does), the normalization, and the first test image of each digit with PyTorch's
-  probabilities, which the site's tests compare with the browser's;
+  of each network the demo loads (the smallest, int8 or float16, that predicts every test
+  image as PyTorch does, else float32), the normalization, and the first test image of each
+  digit with the probabilities onnxruntime gives them in Python with that file, which the
+  site's tests compare with the browser's;
 - copies onnxruntime-web into ``_static/onnxruntime-web-<version>`` (see ``ort_runtime``);
 - adds ``demo/demo.js`` and ``demo/demo.css`` to the demo's page only; the script loads the
   runtime and the models only when the reader starts the demo or scrolls to it, so the page
@@ -174,8 +175,13 @@ def check_demo_models(folder: Path) -> list[Path]:
     return paths
 
 
+# Each network's files as section 8 writes them, smallest first: the demo loads the smallest
+# whose predictions on the test images are all PyTorch's (float32 is the exported network).
+STORAGE_SUFFIXES = (".int8.onnx", ".fp16.onnx", ".onnx")
+
+
 def demo_models(folder: Path, nets: dict, images, reference: dict) -> dict[str, str]:
-    """Each network's file for the demo: float16 if its predictions are PyTorch's, else float32.
+    """Each network's file for the demo: the smallest that predicts every image as PyTorch does.
 
     ``images`` are the normalized test images; ``reference`` holds PyTorch's logits for them.
     """
@@ -183,15 +189,24 @@ def demo_models(folder: Path, nets: dict, images, reference: dict) -> dict[str, 
 
     chosen = {}
     for name in nets:
-        full, half = folder / f"{name.lower()}.onnx", folder / f"{name.lower()}.fp16.onnx"
-        for path in (full, half):
+        paths = [folder / f"{name.lower()}{suffix}" for suffix in STORAGE_SUFFIXES]
+        for path in paths:
             if not path.is_file():
                 raise ExtensionError(
                     f"the live demo's {path} is missing: section 8 (plot_08) did not export it "
                     "in this build. Build clean (delete docs/auto_examples too)."
                 )
-        agreement = compare_with_torch(reference[name], load_session(half), images, logits_on=1)
-        chosen[name] = (half if agreement.identical_predictions else full).name
+        *smaller, exported = paths
+        chosen[name] = next(
+            (
+                path.name
+                for path in smaller
+                if compare_with_torch(
+                    reference[name], load_session(path), images, logits_on=1
+                ).identical_predictions
+            ),
+            exported.name,
+        )
     return chosen
 
 
@@ -203,7 +218,7 @@ def write_demo_data(folder: Path) -> Path:
     from mnist_tutorial.config import tutorial_config
     from mnist_tutorial.data import MEAN, STD, load_mnist, normalize
     from mnist_tutorial.environment import select_device
-    from mnist_tutorial.export import torch_logits
+    from mnist_tutorial.export import load_session, onnx_logits, torch_logits
     from mnist_tutorial.export import write_demo_data as write
 
     device, config = select_device(verbose=False), tutorial_config()
@@ -211,18 +226,24 @@ def write_demo_data(folder: Path) -> Path:
     test_set = load_mnist(train=False)
     images = normalize(test_set.data)  # (10000, 1, 28, 28)
     reference = {name: torch_logits(net, images) for name, net in nets.items()}
+    models = demo_models(folder, nets, images, reference)
+    # The probabilities the browser must show: onnxruntime's, here, with the file the demo loads
+    # (its predictions are PyTorch's on every test image; its logits may differ by rounding).
+    firsts = [int((test_set.targets == digit).nonzero()[0]) for digit in range(10)]
+    expected = {
+        name: onnx_logits(load_session(folder / file), images[firsts])
+        for name, file in models.items()
+    }
     samples = []
-    for digit in range(10):
-        i = int((test_set.targets == digit).nonzero()[0])  # the first test image of the digit
+    for digit, i in enumerate(firsts):  # the first test image of each digit
         probabilities = {
-            name: torch.softmax(torch.from_numpy(logits[i]), dim=0).tolist()
-            for name, logits in reference.items()
+            name: torch.softmax(torch.from_numpy(logits[digit]), dim=0).tolist()
+            for name, logits in expected.items()
         }
         pixels = test_set.data[i].flatten().tolist()  # 784 values in 0-255
         samples.append(
             {"index": i, "label": digit, "pixels": pixels, "probabilities": probabilities}
         )
-    models = demo_models(folder, nets, images, reference)
     return write(folder / DEMO_DATA, models, samples, MEAN, STD, colormap=response_colormap())
 
 

@@ -2,7 +2,8 @@
 
 The page must open light: nothing heavy loads until the reader presses Start or scrolls to the
 demo. Then it must load onnxruntime-web and both networks from the site itself, give for each
-test image the probabilities PyTorch gave at build time (demo.json), answer a stroke drawn
+test image the probabilities onnxruntime gave at build time with the same files (demo.json;
+the build checked that those files predict every test image as PyTorch does), answer a stroke drawn
 with the mouse and a moved slider, and work by keyboard alone. The page's transfer size and
 the time from navigation to the first prediction are written to ``demo-metrics.json`` beside
 the screenshots, which show a drawn 7 shifted by 4 px in both themes, on a desktop and a phone.
