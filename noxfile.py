@@ -201,19 +201,20 @@ def require_built_site(session: nox.Session) -> None:
 
 @nox.session
 def site(session: nox.Session) -> None:
-    """Check the built site (run docs or docs-quick first): pages, links, browser, notebooks."""
+    """Check the built site (run docs or docs-quick first): pages, links, browser, notebooks,
+    Lighthouse. Arguments go to pytest: ``-- --ignore=tests/site/test_site_lighthouse.py``
+    leaves out the Lighthouse pass (about 12 minutes of the session's 30 on 2 cores)."""
     require_built_site(session)
     # docs and live: tests/site/test_site_incremental.py rebuilds a copy with docs-live
     session.install("-e", ".[site,docs,live]")
-    env = session_env(session)
-    # Lighthouse has its own session (below): a pass over every page takes about 16 minutes
-    lighthouse = "--ignore=tests/site/test_site_lighthouse.py"
-    session.run("pytest", "tests/site", lighthouse, *session.posargs, env=env)
+    session.run(
+        "pytest", "tests/site", "--durations=15", *session.posargs, env=session_env(session)
+    )
 
 
 @nox.session
 def lighthouse(session: nox.Session) -> None:
-    """Lighthouse budgets on every page of the built site, phone and desktop (run docs first)."""
+    """Only the Lighthouse budgets of ``nox -s site``: every page, phone and desktop."""
     require_built_site(session)
     session.install("-e", ".[site]")
     test = "tests/site/test_site_lighthouse.py"

@@ -33,6 +33,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
+    "source_pages",  # viewcode's source pages written again when the templates change
     "sphinx_copybutton",
     "sphinx_design",
     "sphinx_gallery.gen_gallery",

@@ -196,3 +196,18 @@ def test_api_reference_links_objects_to_the_sections_using_them(html_dir, module
     assert heading > 0, f"{module}.{name}: no 'Sections using' list"
     following = html[heading : heading + 4000]
     assert f"{section}.html" in following, f"{module}.{name} does not link {section}"
+
+
+def test_formulas_are_mathml_and_no_page_loads_a_math_or_icon_script(
+    example_pages: dict[str, Page], all_pages: list[Page]
+) -> None:
+    # Section 7's formulas are written as MathML by the build (docs/_ext/mathml.py): no raw
+    # LaTeX on the page, no MathJax to download and run.
+    page = example_pages[next(name for name in EXAMPLES if name.startswith("plot_07_"))]
+    html = page.path.read_text(encoding="utf-8")
+    assert html.count("<math ") >= 7, "section 7's formulas are not MathML"
+    assert not re.search(r"\\(times|text)\b", page.text), "raw LaTeX on the page"
+    for each in all_pages:
+        scripts = [link for link in each.links if link.split("?")[0].endswith(".js")]
+        heavy = [src for src in scripts if "mathjax" in src or "fontawesome" in src]
+        assert not heavy, f"{each.path.name} loads {heavy}"
